@@ -15,16 +15,18 @@ from pressplant.audio.errors import UnknownFormat
 
 
 class RatePolicy(enum.Enum):
-    KEEP = "keep the master's rate"
-    MAX_48K = "keep up to 48 kHz; 88.2/176.4 kHz -> 44.1 kHz, 96/192 kHz -> 48 kHz"
+    """Values are the short texts the formats table shows."""
+
+    KEEP = "master's"
+    MAX_48K = "master's, at most 48 kHz"  # 88.2/176.4 kHz -> 44.1 kHz, 96/192 kHz -> 48 kHz
     CD = "44.1 kHz"
     OPUS = "48 kHz"
 
 
 class DepthPolicy(enum.Enum):
-    KEEP = "keep the master's depth (16 or 24 bits)"
-    CD = "16 bits, dithered from deeper masters"
-    LOSSY = "set by the encoder"
+    KEEP = "master's (16 or 24 bit)"
+    CD = "16 bit, dithered"
+    LOSSY = "lossy"
 
 
 class Encoder(enum.Enum):

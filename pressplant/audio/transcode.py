@@ -1,0 +1,224 @@
+"""transcode(): a master in, one sellable format out, streamed frame by frame and verified.
+
+decode -> (resample, dither, re-block) -> encode -> mux, into `out.part`; then tags, then a probe of
+the result, then the rename. Nothing but whole, verified files ever appears under the final name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import av.container
+import av.filter
+
+from pressplant.audio.cover import prepare_cover
+from pressplant.audio.errors import AudioError, EncodeError, UnreadableMaster
+from pressplant.audio.formats import Encoder, Format, get_format, output_depth_bits, output_rate_hz
+from pressplant.audio.metadata import Gapless, TrackTags
+from pressplant.audio.mp3 import encode_mp3
+from pressplant.audio.probe import ProbeResult, probe
+from pressplant.audio.tags import write_tags
+
+ENGINE_VERSION = "1"
+"""Bumped whenever a change to the engine changes the bytes it writes (it is part of cache keys)."""
+
+# (codec of the row, output bits) -> (FFmpeg encoder, sample format it is fed). None bits: lossy.
+_ENCODERS: dict[tuple[str, int | None], tuple[str, str]] = {
+    ("mp3", None): ("lame", "s16"),
+    ("aac", None): ("aac", "fltp"),
+    ("libopus", None): ("libopus", "flt"),
+    ("flac", 16): ("flac", "s16"),
+    ("flac", 24): ("flac", "s32"),
+    ("alac", 16): ("alac", "s16p"),
+    ("alac", 24): ("alac", "s32p"),
+}
+_PCM_ENCODERS: dict[tuple[str, int], tuple[str, str]] = {
+    ("wav", 16): ("pcm_s16le", "s16"),
+    ("wav", 24): ("pcm_s24le", "s32"),
+    ("aiff", 16): ("pcm_s16be", "s16"),
+    ("aiff", 24): ("pcm_s24be", "s32"),
+}
+# Encoders whose priming samples FFmpeg does not announce through the codec context.
+_PRIMING_SAMPLES = {"aac": 1024}
+# swr at a longer filter than its default (32 taps): a cleaner high-quality resampler for lowering the rate.
+_RESAMPLER = "filter_size=64:phase_shift=10:cutoff=0.97:exact_rational=1"
+# Triangular high-pass dither whenever the sample format loses bits (24 -> 16).
+_DITHER = "dither_method=triangular_hp"
+_CHUNK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class RenditionInfo:
+    path: Path
+    format: Format
+    size_bytes: int
+    sha256: str
+    duration_samples: int
+    sample_rate_hz: int
+    bit_depth: int | None
+    channels: int
+    encoder_settings: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    encoder: str
+    sample_format: str
+    rate_hz: int
+    layout: str
+    bits: int | None
+
+
+def transcode(master: Path | str, fmt: Format | str, out: Path | str, tags: TrackTags | None = None,
+              cover: bytes | None = None) -> RenditionInfo:
+    """Encode `master` as `fmt` into `out`, tagged with `tags` and `cover`, and verify the result.
+
+    On any failure no file is left at `out` or `out.part`, and EncodeError (or UnreadableMaster for a
+    bad master, BadCover for a bad picture) says why.
+    """
+    fmt = get_format(fmt) if isinstance(fmt, str) else fmt
+    master, out = Path(master), Path(out)
+    source = probe(master, master=False)
+    if not source.is_lossless:
+        raise UnreadableMaster(f"{master.name}: {source.codec} is lossy; renditions are made from lossless masters")
+    target = _target(fmt, source)
+    prepared_cover = prepare_cover(cover) if cover else None
+    part = out.with_name(out.name + ".part")
+    try:
+        gapless = _encode(master, part, fmt, target)
+        settings = fmt.settings_text()
+        write_tags(part, fmt, (tags or TrackTags(title=master.stem)).with_encoder(settings), prepared_cover, gapless)
+        info = _verify(part, fmt, target, source)
+        part.replace(out)
+    except AudioError:
+        part.unlink(missing_ok=True)
+        raise
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        part.unlink(missing_ok=True)
+        raise EncodeError(f"{master.name} -> {fmt.name}: {exc}") from exc
+    return RenditionInfo(path=out, format=fmt, size_bytes=info[0], sha256=info[1],
+                         duration_samples=source.duration_samples * target.rate_hz // source.sample_rate_hz,
+                         sample_rate_hz=target.rate_hz, bit_depth=target.bits, channels=source.channels
+                         if source.channels <= 2 or fmt.is_lossless else 2, encoder_settings=settings)
+
+
+def _target(fmt: Format, source: ProbeResult) -> _Target:
+    bits = output_depth_bits(fmt, source.bit_depth or 16)
+    table_key = (fmt.container, bits or 0)
+    encoder, sample_format = (
+        _PCM_ENCODERS[table_key] if fmt.codec == "pcm" else _ENCODERS[(fmt.codec, bits)]  # type: ignore[index]
+    )
+    channels = source.channels if fmt.is_lossless else min(source.channels, 2)
+    layout = {1: "mono", 2: "stereo"}.get(channels, av.AudioLayout(channels).name)
+    return _Target(encoder=encoder, sample_format=sample_format, rate_hz=output_rate_hz(fmt, source.sample_rate_hz),
+                   layout=layout, bits=bits)
+
+
+def _encode(master: Path, part: Path, fmt: Format, target: _Target) -> Gapless | None:
+    with av.open(str(master)) as source:
+        stream = source.streams.audio[0]
+        if fmt.encoder is Encoder.LAME:
+            with part.open("wb") as fh:
+                encode_mp3(_converted(source, stream, target, 0), fh, fmt, target.rate_hz,
+                           av.AudioLayout(target.layout).nb_channels)
+            return None
+        return _encode_ffmpeg(source, stream, part, fmt, target)
+
+
+def _encode_ffmpeg(source: av.container.InputContainer, stream: av.audio.stream.AudioStream, part: Path,
+                   fmt: Format, target: _Target) -> Gapless | None:
+    options = {"movie_timescale": str(target.rate_hz)} if fmt.container == "ipod" else {}
+    with av.open(str(part), "w", format=fmt.container, options=options) as output:
+        out_stream = output.add_stream(target.encoder, rate=target.rate_hz)
+        context = out_stream.codec_context
+        context.layout = target.layout
+        context.format = target.sample_format
+        if fmt.bitrate_bps:
+            context.bit_rate = fmt.bitrate_bps
+        context.open()
+        samples = 0
+        packets = 0
+        for frame in _converted(source, stream, target, context.frame_size):
+            frame.pts = samples
+            frame.time_base = Fraction(1, target.rate_hz)
+            samples += frame.samples
+            for packet in out_stream.encode(frame):
+                packets += 1
+                output.mux(packet)
+        for packet in out_stream.encode(None):
+            packets += 1
+            output.mux(packet)
+    priming = _PRIMING_SAMPLES.get(target.encoder)
+    if priming is None:
+        return None
+    return Gapless(delay_samples=priming, padding_samples=packets * context.frame_size - priming - samples,
+                   valid_samples=samples)
+
+
+def _converted(source: av.container.InputContainer, stream: av.audio.stream.AudioStream, target: _Target,
+               frame_size: int) -> Iterator[av.AudioFrame]:
+    """The master's frames in the target's rate, layout and sample format, `frame_size` samples each."""
+    context = stream.codec_context
+    same = (context.format.name == target.sample_format and context.sample_rate == target.rate_hz
+            and context.layout.name == target.layout)
+    if same and not frame_size:
+        yield from source.decode(stream)
+        return
+    graph = _conversion_graph(stream, target, frame_size)
+    for frame in source.decode(stream):
+        graph.push(frame)
+        yield from _drain(graph)
+    graph.push(None)
+    yield from _drain(graph)
+
+
+def _conversion_graph(stream: av.audio.stream.AudioStream, target: _Target, frame_size: int) -> av.filter.Graph:
+    graph = av.filter.Graph()
+    context = stream.codec_context
+    nodes = [graph.add_abuffer(sample_rate=context.sample_rate, format=context.format.name,
+                               layout=context.layout.name, time_base=Fraction(1, context.sample_rate))]
+    options = [f"osr={target.rate_hz}", f"osf={target.sample_format}", f"ochl={target.layout}", _RESAMPLER]
+    if target.sample_format.startswith("s16"):
+        options.append(_DITHER)
+    nodes.append(graph.add("aresample", ":".join(options)))
+    nodes.append(graph.add("abuffersink"))
+    graph.link_nodes(*nodes).configure()
+    if frame_size:
+        graph.set_audio_frame_size(frame_size)
+    return graph
+
+
+def _drain(graph: av.filter.Graph) -> Iterator[av.AudioFrame]:
+    while True:
+        try:
+            frame = graph.pull()
+        except (BlockingIOError, av.error.EOFError):
+            return
+        assert isinstance(frame, av.AudioFrame)
+        yield frame
+
+
+def _verify(part: Path, fmt: Format, target: _Target, source: ProbeResult) -> tuple[int, str]:
+    """Probe the new file as an independent reader would; return (size_bytes, sha256)."""
+    result = probe(part, master=False)
+    expected_samples = source.duration_samples * target.rate_hz // source.sample_rate_hz
+    tolerance = 0 if fmt.is_lossless else target.rate_hz // 10
+    problems = []
+    if result.sample_rate_hz != target.rate_hz:
+        problems.append(f"rate {result.sample_rate_hz} Hz, expected {target.rate_hz} Hz")
+    if abs(result.duration_samples - expected_samples) > tolerance:
+        problems.append(f"{result.duration_samples} samples, expected {expected_samples}")
+    if target.bits and result.bit_depth and result.bit_depth != target.bits and fmt.codec != "pcm":
+        problems.append(f"{result.bit_depth} bits, expected {target.bits}")
+    if problems:
+        raise EncodeError(f"{part.name}: the encoded file does not verify: {'; '.join(problems)}")
+    digest = hashlib.sha256()
+    with part.open("rb") as fh:
+        while chunk := fh.read(_CHUNK_BYTES):
+            digest.update(chunk)
+    return result.size_bytes, digest.hexdigest()

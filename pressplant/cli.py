@@ -1,0 +1,235 @@
+"""The `pressplant` command: the engine's verbs (formats, probe, encode) and the store's (ingest, ...).
+
+Every verb takes `--json` for machine-readable output. Errors go to stderr, one clear line, exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pressplant.audio.errors import AudioError
+from pressplant.audio.formats import FORMATS, estimate_size_bytes
+
+Handler = Callable[[argparse.Namespace, Console], int]
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed as one line on stderr, exit status 1."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    console = Console(stderr=False, highlight=False)
+    try:
+        return int(args.handler(args, console))
+    except (AudioError, CommandError) as exc:
+        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}", markup=True)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pressplant", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, handler, help_text, arguments in _COMMANDS:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        sub.add_argument("--json", action="store_true", help="print machine-readable JSON")
+        for flags, options in arguments:
+            sub.add_argument(*flags, **options)
+    return parser
+
+
+def _print_json(console: Console, data: Any) -> None:
+    console.file.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+# -- formats ---------------------------------------------------------------------------------------
+
+def _formats_rows() -> list[dict[str, Any]]:
+    minute = 44_100 * 60
+    rows = []
+    for fmt in FORMATS.values():
+        estimate = estimate_size_bytes(fmt, minute, 44_100, 2, 16)
+        rows.append({
+            "name": fmt.name, "title": fmt.title, "codec": fmt.codec, "container": fmt.container,
+            "extension": fmt.extension, "media_type": fmt.media_type,
+            "bitrate_bps": fmt.bitrate_bps, "vbr_quality": fmt.vbr_quality, "lossless": fmt.is_lossless,
+            "sample_rate": fmt.rate_policy.value, "bit_depth": fmt.depth_policy.value,
+            "mb_per_minute": round(estimate.size_bytes / 1_000_000, 2), "estimate_error": estimate.max_error,
+        })
+    return rows
+
+
+def cmd_formats(args: argparse.Namespace, console: Console) -> int:
+    rows = _formats_rows()
+    if args.json:
+        _print_json(console, rows)
+        return 0
+    table = Table(title="Sellable formats (size per minute of 16/44.1 stereo)")
+    for column in ("name", "codec", "bitrate", "MB/min", "sample rate", "bit depth"):
+        table.add_column(column)
+    for row in rows:
+        if row["bitrate_bps"]:
+            bitrate = f"{row['bitrate_bps'] // 1000} kb/s"
+        else:
+            bitrate = f"VBR V{row['vbr_quality']}" if row["vbr_quality"] is not None else "lossless"
+        estimate = f"{row['mb_per_minute']:.2f}" + (" ~" if row["estimate_error"] > 0.02 else "")
+        table.add_row(row["name"], row["codec"], bitrate, estimate, row["sample_rate"], row["bit_depth"])
+    console.print(table)
+    console.print("~ marks an estimate for VBR and lossless formats (its error bound is in --json).")
+    return 0
+
+
+# -- probe -----------------------------------------------------------------------------------------
+
+def cmd_probe(args: argparse.Namespace, console: Console) -> int:
+    from pressplant.audio.probe import probe
+
+    result = probe(args.file, master=not args.any)
+    data = result.as_dict()
+    if args.json:
+        _print_json(console, data)
+        return 0
+    table = Table(show_header=False, title=Path(args.file).name)
+    for key in ("codec", "container", "is_lossless", "sample_rate_hz", "bit_depth", "channels",
+                "duration_samples", "duration_ms", "bitrate_bps", "size_bytes"):
+        table.add_row(key, str(data[key]))
+    for key, value in sorted(result.tags.items()):
+        table.add_row(f"tag {key}", value)
+    for picture in result.pictures:
+        table.add_row("picture", f"{picture.mime} {picture.width_px}x{picture.height_px}")
+    console.print(table)
+    return 0
+
+
+# -- encode ----------------------------------------------------------------------------------------
+
+def cmd_encode(args: argparse.Namespace, console: Console) -> int:
+    from pressplant.audio.metadata import TrackTags
+    from pressplant.audio.transcode import transcode
+
+    out = Path(args.output) if args.output else Path(args.file).with_suffix("." + FORMATS[args.format].extension)
+    if out.resolve() == Path(args.file).resolve():
+        raise CommandError(f"{out}: the output would overwrite the master")
+    cover = Path(args.cover).read_bytes() if args.cover else None
+    tags = TrackTags(title=args.title or Path(args.file).stem, artists=tuple(args.artist or ()))
+    info = transcode(args.file, args.format, out, tags=tags, cover=cover)
+    data = {"path": str(info.path), "format": info.format.name, "size_bytes": info.size_bytes,
+            "sha256": info.sha256, "sample_rate_hz": info.sample_rate_hz, "bit_depth": info.bit_depth,
+            "channels": info.channels, "duration_samples": info.duration_samples,
+            "encoder_settings": info.encoder_settings}
+    if args.json:
+        _print_json(console, data)
+    else:
+        console.print(f"wrote {info.path} ({info.format.title}, {info.size_bytes:,} bytes)")
+    return 0
+
+
+# -- commands that need the store's database --------------------------------------------------------
+
+def setup_django() -> None:
+    """Configure Django and bring the database schema up to date (the embedded store needs no setup)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pressplant.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
+    setup_django()
+    from rich.progress import Progress
+
+    from pressplant.catalogue.actions import ingest_tree
+
+    root = Path(args.path)
+    if not root.exists():
+        raise CommandError(f"{root}: no such file or folder")
+    with Progress(console=Console(stderr=True), disable=args.json, transient=True) as progress:
+        task = progress.add_task("ingesting", total=None)
+
+        def advance(done: int, total: int, name: str) -> None:
+            progress.update(task, completed=done, total=total, description=name[-40:])
+
+        report = ingest_tree(root, progress=advance)
+    if args.json:
+        _print_json(console, report.as_dict())
+    else:
+        console.print(report.summary())
+    return 0 if not report.failed else 2
+
+
+def cmd_demo(args: argparse.Namespace, console: Console) -> int:
+    setup_django()
+    import time
+
+    from django.conf import settings
+
+    from pressplant.catalogue.actions import ingest_tree
+    from pressplant.catalogue.models import Track
+    from pressplant.delivery.cache import get_or_create_rendition
+    from pressplant.demo import build_demo_masters
+
+    folder = build_demo_masters(Path(settings.HOME) / "demo-masters")
+    report = ingest_tree(folder)
+    track = Track.objects.select_related("release", "master").order_by("release__title", "position").first()
+    if track is None:
+        raise CommandError("the demo catalogue is empty: " + report.summary())
+    rows = []
+    for fmt in FORMATS.values():
+        started = time.perf_counter()
+        rendition = get_or_create_rendition(track, fmt.name)
+        seconds = time.perf_counter() - started
+        rows.append({"format": fmt.name, "size_bytes": rendition.size_bytes, "storage_key": rendition.storage_key,
+                     "seconds": round(seconds, 3)})
+    if args.json:
+        _print_json(console, {"ingest": report.as_dict(), "track": str(track), "renditions": rows})
+        return 0
+    console.print(report.summary())
+    table = Table(title=f"{track.release} / {track.title}: every format")
+    for column in ("format", "size", "time", "stored as"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["format"], f"{row['size_bytes']:,}", f"{row['seconds']:.2f} s", row["storage_key"])
+    console.print(table)
+    console.print(f"media under {settings.MEDIA_ROOT}")
+    return 0
+
+
+_COMMANDS: list[tuple[str, Handler, str, list[tuple[tuple[str, ...], dict[str, Any]]]]] = [
+    ("formats", cmd_formats, "list the sellable formats", []),
+    ("probe", cmd_probe, "describe an audio file and check it can be a master", [
+        (("file",), {"help": "an audio file"}),
+        (("--any",), {"action": "store_true", "help": "describe lossy files too instead of refusing them"}),
+    ]),
+    ("encode", cmd_encode, "encode a master into a sellable format", [
+        (("file",), {"help": "a lossless master (FLAC, WAV, AIFF)"}),
+        (("--format", "-f"), {"required": True, "choices": list(FORMATS), "metavar": "NAME",
+                              "help": "one of: " + ", ".join(FORMATS)}),
+        (("-o", "--output"), {"help": "output file (default: the master's name with the format's extension)"}),
+        (("--title",), {"help": "title tag (default: the file name)"}),
+        (("--artist",), {"action": "append", "help": "artist tag (repeatable)"}),
+        (("--cover",), {"help": "a JPEG or PNG to embed as the front cover"}),
+    ]),
+    ("demo", cmd_demo, "build the synthesized demo catalogue and encode a track into every format", []),
+    ("ingest", cmd_ingest, "add a folder of lossless masters to the catalogue", [
+        (("path",), {"help": "a folder tree of FLAC/WAV/AIFF files (or one file)"}),
+    ]),
+]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Renditions: a master encoded in one format with one version of its tags, kept in storage as a cache."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from pressplant.catalogue.models import Master
+
+
+class RenditionQuerySet(models.QuerySet["Rendition"]):
+    def ready(self) -> RenditionQuerySet:
+        return self.filter(status=Rendition.Status.READY)
+
+    def least_recently_used(self) -> RenditionQuerySet:
+        return self.ready().order_by("last_used_at", "id")
+
+
+class Rendition(models.Model):
+    """One cache entry, keyed by (master content hash, format, tag version).
+
+    A row in BUILDING is a lease: the process that inserted it encodes, everyone else waits for READY.
+    A lease past `lease_expires_at` belongs to a process that died, and the next caller takes it over.
+    """
+
+    class Status(models.TextChoices):
+        BUILDING = "building"
+        READY = "ready"
+
+    master = models.ForeignKey(Master, on_delete=models.CASCADE, related_name="renditions")
+    format_name = models.CharField(max_length=20)
+    tag_version = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BUILDING)
+    storage_key = models.CharField(max_length=500, blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    encoder_settings = models.CharField(max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RenditionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["master", "format_name", "tag_version"], name="rendition_key_unique"),
+            models.CheckConstraint(
+                condition=Q(status="building") | Q(size_bytes__gt=0) & ~Q(storage_key="") & ~Q(sha256=""),
+                name="rendition_ready_is_complete",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "last_used_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.master.sha256[:12]} {self.format_name} {self.tag_version[:8]} ({self.status})"
