@@ -9,6 +9,6 @@ import tempfile
 os.environ.setdefault("PRESSPLANT_HOME", tempfile.mkdtemp(prefix="pressplant-test-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pressplant.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()

@@ -21,3 +21,11 @@ class UnknownFormat(AudioError):
 
 class EncodeError(AudioError):
     """An encode failed or its output did not verify; no output file is left behind."""
+
+
+class BadCover(AudioError):
+    """Cover art that cannot be embedded: not an image, truncated, or too many pixels to decode safely."""
+
+
+class TagError(AudioError):
+    """A file whose tags cannot be read or written: not the container it claims to be, or damaged."""

@@ -17,7 +17,7 @@ import av.container
 import av.filter
 
 from pressplant.audio.cover import prepare_cover
-from pressplant.audio.errors import AudioError, EncodeError, UnreadableMaster
+from pressplant.audio.errors import AudioError, EncodeError
 from pressplant.audio.formats import Encoder, Format, get_format, output_depth_bits, output_rate_hz
 from pressplant.audio.metadata import Gapless, TrackTags
 from pressplant.audio.mp3 import encode_mp3
@@ -83,9 +83,7 @@ def transcode(master: Path | str, fmt: Format | str, out: Path | str, tags: Trac
     """
     fmt = get_format(fmt) if isinstance(fmt, str) else fmt
     master, out = Path(master), Path(out)
-    source = probe(master, master=False)
-    if not source.is_lossless:
-        raise UnreadableMaster(f"{master.name}: {source.codec} is lossy; renditions are made from lossless masters")
+    source = probe(master)
     target = _target(fmt, source)
     prepared_cover = prepare_cover(cover) if cover else None
     part = out.with_name(out.name + ".part")
@@ -114,7 +112,7 @@ def _target(fmt: Format, source: ProbeResult) -> _Target:
         _PCM_ENCODERS[table_key] if fmt.codec == "pcm" else _ENCODERS[(fmt.codec, bits)]  # type: ignore[index]
     )
     channels = source.channels if fmt.is_lossless else min(source.channels, 2)
-    layout = {1: "mono", 2: "stereo"}.get(channels, av.AudioLayout(channels).name)
+    layout = {1: "mono", 2: "stereo"}.get(channels) or av.AudioLayout(f"{channels}c").name
     return _Target(encoder=encoder, sample_format=sample_format, rate_hz=output_rate_hz(fmt, source.sample_rate_hz),
                    layout=layout, bits=bits)
 
