@@ -203,7 +203,7 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     for column in ("format", "size", "time", "stored as"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["format"], f"{row['size_bytes']:,}", f"{row['seconds']:.2f} s", row["storage_key"])
+        table.add_row(str(row["format"]), f"{row['size_bytes']:,}", f"{row['seconds']:.2f} s", str(row["storage_key"]))
     console.print(table)
     console.print(f"media under {settings.MEDIA_ROOT}")
     return 0

@@ -103,6 +103,7 @@ def write_master(path: Path, spec: MasterSpec) -> Path:
     layout = "mono" if spec.channels == 1 else "stereo"
     with av.open(str(path), "w") as out:
         stream = out.add_stream(codecs[path.suffix], rate=spec.rate_hz)
+        assert isinstance(stream, av.audio.stream.AudioStream)
         stream.codec_context.layout = layout
         stream.codec_context.format = sample_format
         block = 4096

@@ -150,11 +150,11 @@ def _bit_depth(path: Path, codec: str) -> int | None:
     if codec not in LOSSLESS_CODECS:
         return None
     try:
-        info = mutagen.File(str(path))  # type: ignore[attr-defined]
+        info = mutagen.File(str(path))
     except mutagen.MutagenError:
         return None
-    bits = getattr(getattr(info, "info", None), "bits_per_sample", None)
-    return int(bits) if bits else None
+    declared = getattr(getattr(info, "info", None), "bits_per_sample", None)
+    return int(declared) if declared else None
 
 
 def _picture_mime(codec: str) -> str:

@@ -109,7 +109,7 @@ def _target(fmt: Format, source: ProbeResult) -> _Target:
     bits = output_depth_bits(fmt, source.bit_depth or 16)
     table_key = (fmt.container, bits or 0)
     encoder, sample_format = (
-        _PCM_ENCODERS[table_key] if fmt.codec == "pcm" else _ENCODERS[(fmt.codec, bits)]  # type: ignore[index]
+        _PCM_ENCODERS[table_key] if fmt.codec == "pcm" else _ENCODERS[(fmt.codec, bits)]
     )
     channels = source.channels if fmt.is_lossless else min(source.channels, 2)
     layout = {1: "mono", 2: "stereo"}.get(channels) or av.AudioLayout(f"{channels}c").name
@@ -133,6 +133,7 @@ def _encode_ffmpeg(source: av.container.InputContainer, stream: av.audio.stream.
     options = {"movie_timescale": str(target.rate_hz)} if fmt.container == "ipod" else {}
     with av.open(str(part), "w", format=fmt.container, options=options) as output:
         out_stream = output.add_stream(target.encoder, rate=target.rate_hz)
+        assert isinstance(out_stream, av.audio.stream.AudioStream)
         context = out_stream.codec_context
         context.layout = target.layout
         context.format = target.sample_format

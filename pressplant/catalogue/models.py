@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Q
 
-from pressplant.audio.metadata import Loudness
+from pressplant.audio.metadata import Loudness, TrackTags
+
+_COPY_CHUNK_BYTES = 1 << 20
 
 
 class Artist(models.Model):
@@ -13,7 +21,7 @@ class Artist(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ("name",)
 
     def __str__(self) -> str:
         return self.name
@@ -24,7 +32,7 @@ class Label(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ("name",)
 
     def __str__(self) -> str:
         return self.name
@@ -49,10 +57,10 @@ class Master(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.CheckConstraint(condition=Q(sample_rate_hz__gt=0), name="master_rate_positive"),
             models.CheckConstraint(condition=Q(duration_samples__gt=0), name="master_duration_positive"),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.sha256[:12]})"
@@ -64,6 +72,35 @@ class Master(models.Model):
     @property
     def loudness(self) -> Loudness:
         return Loudness(integrated_lufs=self.integrated_lufs, true_peak_dbtp=self.true_peak_dbtp)
+
+    @contextmanager
+    def local_path(self, scratch_dir: Path) -> Iterator[Path]:
+        """The master as a local file, for the engine (which reads paths).
+
+        Local storage hands out its own path; any other storage (S3) is copied into `scratch_dir`
+        (through a .part file) and the copy is removed on exit.
+        """
+        if local := self._local_file():
+            yield local
+            return
+        copy = scratch_dir / f"master-{self.sha256}{Path(self.storage_key).suffix}"
+        part = copy.with_name(copy.name + ".part")
+        try:
+            with default_storage.open(self.storage_key, "rb") as source, part.open("wb") as target:
+                shutil.copyfileobj(source, target, _COPY_CHUNK_BYTES)
+            part.replace(copy)
+            yield copy
+        finally:
+            part.unlink(missing_ok=True)
+            copy.unlink(missing_ok=True)
+
+    def _local_file(self) -> Path | None:
+        """The stored file's own path, if the storage keeps files on this machine's disk."""
+        try:
+            path = Path(default_storage.path(self.storage_key))
+        except NotImplementedError:  # remote storage, such as S3
+            return None
+        return path if path.is_file() else None  # InMemoryStorage names a path that does not exist
 
 
 class ReleaseQuerySet(models.QuerySet["Release"]):
@@ -107,13 +144,14 @@ class Release(models.Model):
     objects = ReleaseQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-release_date", "title"]
-        constraints = [
+        ordering = ("-release_date", "title")
+        constraints = (
             models.CheckConstraint(
-                condition=Q(status="live", quarantine_reason="") | Q(status="quarantined") & ~Q(quarantine_reason=""),
+                condition=(Q(status="live", quarantine_reason="")
+                           | Q(status="quarantined") & ~Q(quarantine_reason="")),
                 name="release_quarantine_has_reason",
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.artist_display} - {self.title}"
@@ -123,6 +161,21 @@ class Release(models.Model):
         if self.album_integrated_lufs is None or self.album_true_peak_dbtp is None:
             return None
         return Loudness(integrated_lufs=self.album_integrated_lufs, true_peak_dbtp=self.album_true_peak_dbtp)
+
+    @property
+    def date_text(self) -> str | None:
+        """The release date as tags write it: "2026-11-29", or the year alone when that is all we know."""
+        if self.release_date:
+            return self.release_date.isoformat()
+        return str(self.year) if self.year else None
+
+    def cover_bytes(self) -> bytes | None:
+        """The cover as stored at ingest (already validated and sized by prepare_cover)."""
+        if not self.cover_key:
+            return None
+        with default_storage.open(self.cover_key, "rb") as fh:
+            data: bytes = fh.read()
+        return data
 
 
 class Track(models.Model):
@@ -138,10 +191,48 @@ class Track(models.Model):
     duration_ms = models.PositiveIntegerField()
 
     class Meta:
-        ordering = ["release", "disc_number", "position"]
-        constraints = [
+        ordering = ("release", "disc_number", "position")
+        constraints = (
             models.UniqueConstraint(fields=["release", "disc_number", "position"], name="track_slot_unique"),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.disc_number}-{self.position:02d} {self.title}"
+
+    def artist_names(self) -> tuple[str, ...]:
+        """The track's artists in credit order.
+
+        The many-to-many keeps no order, so the order is where each name appears in `artist_display`
+        (which ingest builds from the tags in their order).
+        """
+        display = self.artist_display
+
+        def credit_position(name: str) -> tuple[int, str]:
+            index = display.find(name)
+            return (index if index >= 0 else len(display), name)
+
+        return tuple(sorted((artist.name for artist in self.artists.all()), key=credit_position))
+
+    def track_tags(self) -> TrackTags:
+        """What every rendition of this track says about itself, read from the catalogue."""
+        release = self.release
+        disc_tracks = release.tracks.filter(disc_number=self.disc_number).count()
+        disc_total = release.tracks.aggregate(models.Max("disc_number"))["disc_number__max"] or 1
+        return TrackTags(
+            title=self.title,
+            artists=self.artist_names() or (self.artist_display,),
+            album_artist=release.artist_display or None,
+            album=release.title,
+            track_number=self.position,
+            track_total=disc_tracks,
+            disc_number=self.disc_number,
+            disc_total=disc_total,
+            date=release.date_text,
+            genre=self.genre or release.genre or None,
+            isrc=self.isrc or None,
+            barcode=release.upc or None,
+            label=release.label.name if release.label else None,
+            copyright=release.c_line or release.p_line or None,
+            track_loudness=self.master.loudness,
+            album_loudness=release.album_loudness,
+        )

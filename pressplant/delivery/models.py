@@ -36,20 +36,23 @@ class Rendition(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     encoder_settings = models.CharField(max_length=200, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    """Who holds the BUILDING lease: only that holder may renew it, complete the row or abandon it."""
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(auto_now_add=True)
 
     objects = RenditionQuerySet.as_manager()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["master", "format_name", "tag_version"], name="rendition_key_unique"),
+        constraints = (
+            models.UniqueConstraint(fields=("master", "format_name", "tag_version"),
+                                    name="rendition_key_unique"),
             models.CheckConstraint(
                 condition=Q(status="building") | Q(size_bytes__gt=0) & ~Q(storage_key="") & ~Q(sha256=""),
                 name="rendition_ready_is_complete",
             ),
-        ]
-        indexes = [models.Index(fields=["status", "last_used_at"])]
+        )
+        indexes = (models.Index(fields=["status", "last_used_at"]),)
 
     def __str__(self) -> str:
         return f"{self.master.sha256[:12]} {self.format_name} {self.tag_version[:8]} ({self.status})"
