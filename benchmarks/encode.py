@@ -31,7 +31,7 @@ from pressplant.demo import MasterSpec, write_master
 _CLI_CODEC = {
     "mp3": lambda f: ["-c:a", "libmp3lame"] + (["-q:a", str(f.vbr_quality)] if f.is_vbr else ["-b:a", _kbps(f)]),
     "aac": lambda f: ["-c:a", "aac", "-b:a", _kbps(f), "-f", "ipod"],
-    "libopus": lambda f: ["-c:a", "libopus", "-b:a", _kbps(f), "-ar", "48000"],
+    "libopus": lambda f: ["-c:a", "libopus", "-b:a", _kbps(f), "-vbr", "constrained", "-ar", "48000"],
     "flac": lambda f: ["-c:a", "flac"],
     "alac": lambda f: ["-c:a", "alac", "-f", "ipod"],
     "pcm": lambda f: ["-c:a", "pcm_s16le" if f.container == "wav" else "pcm_s16be"],

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pressplant.audio.errors import AudioError
-from pressplant.audio.formats import FORMATS, estimate_size_bytes
+from pressplant.audio.formats import FORMATS, SourceAudio, estimate_size_bytes
 
 Handler = Callable[[argparse.Namespace, Console], int]
 
@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args, console))
     except (AudioError, CommandError) as exc:
-        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}", markup=True)
+        sys.stderr.write(f"error: {exc}\n")
         return 1
     except KeyboardInterrupt:
         return 130
@@ -58,10 +58,10 @@ def _print_json(console: Console, data: Any) -> None:
 # -- formats ---------------------------------------------------------------------------------------
 
 def _formats_rows() -> list[dict[str, Any]]:
-    minute = 44_100 * 60
+    minute = SourceAudio(duration_samples=44_100 * 60, rate_hz=44_100, channels=2, bit_depth=16)
     rows = []
     for fmt in FORMATS.values():
-        estimate = estimate_size_bytes(fmt, minute, 44_100, 2, 16)
+        estimate = estimate_size_bytes(fmt, minute)
         rows.append({
             "name": fmt.name, "title": fmt.title, "codec": fmt.codec, "container": fmt.container,
             "extension": fmt.extension, "media_type": fmt.media_type,

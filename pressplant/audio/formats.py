@@ -112,7 +112,8 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     _ffmpeg("aac-256", "AAC 256 kb/s (M4A)", "aac", "ipod", "m4a", "audio/mp4", RatePolicy.MAX_48K,
             DepthPolicy.LOSSY, TagKind.MP4, bitrate_bps=256_000, estimate_error=0.05),
     _ffmpeg("aac-128", "AAC 128 kb/s (M4A)", "aac", "ipod", "m4a", "audio/mp4", RatePolicy.MAX_48K,
-            DepthPolicy.LOSSY, TagKind.MP4, bitrate_bps=128_000, estimate_error=0.05),
+            DepthPolicy.LOSSY, TagKind.MP4, bitrate_bps=128_000, estimate_error=0.05,
+            nominal_bitrate_bps=134_000),  # FFmpeg's AAC encoder averages ~5% above 128 kb/s
     _ffmpeg("opus-160", "Opus 160 kb/s", "libopus", "ogg", "opus", "audio/ogg; codecs=opus",
             RatePolicy.OPUS, DepthPolicy.LOSSY, TagKind.OGG, bitrate_bps=160_000, estimate_error=0.05),
     _ffmpeg("opus-96", "Opus 96 kb/s", "libopus", "ogg", "opus", "audio/ogg; codecs=opus",
@@ -165,41 +166,73 @@ def output_depth_bits(fmt: Format, master_depth_bits: int) -> int | None:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceAudio:
+    """What the size estimate needs to know of a master (all of it comes from probe())."""
+
+    duration_samples: int
+    rate_hz: int
+    channels: int
+    bit_depth: int
+    compressed_bytes: int | None = None
+    """Audio bytes of a losslessly compressed master (FLAC/ALAC); None for PCM masters."""
+
+    @property
+    def seconds(self) -> float:
+        return self.duration_samples / self.rate_hz
+
+
+@dataclass(frozen=True, slots=True)
 class SizeEstimate:
     size_bytes: int
     max_error: float
     """The documented bound of the relative error: 0.02 means within 2% of the real size."""
 
 
-# Lossless compression ratios (compressed / PCM) of typical mastered music; the documented error of
-# 50% covers everything from near-silence to dense noise.
-_LOSSLESS_RATIO = {"flac": 0.62, "alac": 0.64}
+# Lossless sizes are predicted from the master's own compressed bits per sample when it is FLAC or ALAC:
+# FLAC at the master's resolution within 5%; with fewer bits or another rate, or as ALAC (whose 24-bit
+# compression is weaker), less closely. From a PCM master only a typical ratio is known (within 50%).
+_LOSSLESS_TYPICAL_RATIO = 0.6
+_LOSSLESS_CODEC_FACTOR = {("flac", 16): 1.0, ("flac", 24): 1.0, ("alac", 16): 1.06, ("alac", 24): 1.3}
+_LOSSLESS_ERROR = {"same": 0.05, "converted": 0.25, "alac": 0.4}
 _CONTAINER_OVERHEAD_BYTES = {"mp3": 0, "ipod": 2_000, "ogg": 0, "flac": 8_300, "wav": 44, "aiff": 54}
 _OGG_OVERHEAD_PER_SECOND = 80  # page headers: ~one 27-byte header plus lacing per ~0.5 s packet batch
 _MP4_OVERHEAD_PER_SECOND = 150  # sample tables (stsz, stco) of ~43 packets a second
 
 
-def estimate_size_bytes(fmt: Format, duration_samples: int, master_rate_hz: int, channels: int,
-                        master_depth_bits: int, metadata_bytes: int = 0) -> SizeEstimate:
+def estimate_size_bytes(fmt: Format, source: SourceAudio, metadata_bytes: int = 0) -> SizeEstimate:
     """A deterministic estimate of a rendition's size, before encoding, from the master's probe.
 
     `metadata_bytes` is the size of the tags and cover that will be embedded (the caller knows the
     cover's size); it is added as is.
     """
-    rate = output_rate_hz(fmt, master_rate_hz)
-    seconds = duration_samples / master_rate_hz
-    out_samples = math.ceil(seconds * rate)
+    rate = output_rate_hz(fmt, source.rate_hz)
+    out_samples = math.ceil(source.seconds * rate)
     overhead = _CONTAINER_OVERHEAD_BYTES[fmt.container] + metadata_bytes
+    error = fmt.estimate_error
     if fmt.encoder is Encoder.LAME:
         audio = _mp3_stream_bytes(fmt, out_samples, rate)
+    elif fmt.codec == "pcm":
+        audio = out_samples * source.channels * (output_depth_bits(fmt, source.bit_depth) or 16) // 8
     elif fmt.is_lossless:
-        depth = output_depth_bits(fmt, master_depth_bits) or 16
-        pcm = out_samples * channels * depth // 8
-        audio = round(pcm * _LOSSLESS_RATIO.get(fmt.codec, 1.0))
+        audio, error = _lossless_bytes(fmt, source, out_samples)
     else:
         per_second = _OGG_OVERHEAD_PER_SECOND if fmt.container == "ogg" else _MP4_OVERHEAD_PER_SECOND
-        audio = round(seconds * ((fmt.bitrate_bps or 0) / 8 + per_second))
-    return SizeEstimate(size_bytes=audio + overhead, max_error=fmt.estimate_error)
+        bitrate = fmt.nominal_bitrate_bps or fmt.bitrate_bps or 0
+        audio = round(source.seconds * (bitrate / 8 + per_second))
+    return SizeEstimate(size_bytes=audio + overhead, max_error=error)
+
+
+def _lossless_bytes(fmt: Format, source: SourceAudio, out_samples: int) -> tuple[int, float]:
+    depth = output_depth_bits(fmt, source.bit_depth) or 16
+    values = out_samples * source.channels
+    if not source.compressed_bytes:
+        return round(values * depth / 8 * _LOSSLESS_TYPICAL_RATIO), fmt.estimate_error
+    bits_per_value = source.compressed_bytes * 8 / (source.duration_samples * source.channels)
+    bits_per_value *= depth / max(depth, source.bit_depth)
+    is_same = depth == source.bit_depth and out_samples == source.duration_samples
+    error = _LOSSLESS_ERROR["alac" if fmt.codec == "alac" else "same" if is_same else "converted"]
+    factor = _LOSSLESS_CODEC_FACTOR.get((fmt.codec, depth), 1.0)
+    return round(values * bits_per_value / 8 * factor), error
 
 
 LAME_ENCODER_DELAY = 576

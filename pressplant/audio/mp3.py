@@ -8,7 +8,8 @@ benchmark against the FFmpeg CLI would compare unequal settings. So we call the 
 ctypes with FFmpeg's settings: joint stereo (mono for one channel); algorithm quality 3 (FFmpeg leaves
 it unset and lame_init_params() then takes LAME_DEFAULT_QUALITY, 3; for VBR LAME turns anything below
 5 into 0); the bit reservoir on; LAME's own tag off; VBR by vbr_mtrh (FFmpeg's vbr_default, `lame -V`).
-The PCM is read in place from the frames' buffers: no copy on the way in.
+The PCM is read in place from the frames' buffers (no copy on the way in), and ctypes lets go of the
+GIL while LAME works, so encodes in threads run in parallel.
 
 Gapless: with LAME's tag off the stream holds only audio frames (as in FFmpeg). We write a placeholder
 frame, stream LAME's output while reading every frame header, then write the Xing frame ("Xing" for
@@ -220,7 +221,8 @@ class _Lame:
         return self._result(count)
 
     def flush(self) -> memoryview:
-        return self._result(self._lib.lame_encode_flush(self._gfp, self._out(7200), 7200))
+        size = 16384  # lame.h asks for at least 7200 bytes; the last frames and reservoir fit easily
+        return self._result(self._lib.lame_encode_flush(self._gfp, self._out(size), size))
 
     def tag(self) -> LameTag:
         """PutLameVBR()'s values, read back from LAME (after flush, for the final encoder state)."""

@@ -9,6 +9,7 @@ from typing import Any
 import av
 import av.container
 import mutagen
+import mutagen.flac
 
 from pressplant.audio.errors import LossyMaster, UnreadableMaster
 
@@ -58,6 +59,8 @@ class ProbeResult:
     duration_samples: int
     bitrate_bps: int | None
     size_bytes: int
+    audio_bytes: int
+    """Bytes of audio data: the file less its headers, tags and pictures (the size estimates' reference)."""
     tags: dict[str, str] = field(default_factory=dict)
     pictures: tuple[PictureInfo, ...] = ()
 
@@ -125,6 +128,7 @@ def _describe(path: Path, container: av.container.InputContainer, size_bytes: in
         container=container.format.name.split(",")[0], is_lossless=codec in LOSSLESS_CODECS,
         sample_rate_hz=rate, bit_depth=_bit_depth(path, codec), channels=channels,
         duration_samples=duration_samples, bitrate_bps=container.bit_rate or None, size_bytes=size_bytes,
+        audio_bytes=_audio_bytes(path, codec, size_bytes),
         tags={k.lower(): v for k, v in container.metadata.items()}, pictures=pictures,
     )
 
@@ -155,6 +159,17 @@ def _bit_depth(path: Path, codec: str) -> int | None:
         return None
     declared = getattr(getattr(info, "info", None), "bits_per_sample", None)
     return int(declared) if declared else None
+
+
+def _audio_bytes(path: Path, codec: str, size_bytes: int) -> int:
+    """The file's size less its FLAC metadata blocks (tags, pictures, padding); other files as they are."""
+    if codec != "flac":
+        return size_bytes
+    try:
+        blocks = mutagen.flac.FLAC(str(path)).metadata_blocks  # type: ignore[no-untyped-call]
+    except mutagen.MutagenError:
+        return size_bytes
+    return size_bytes - 4 - sum(4 + len(block.write()) for block in blocks)
 
 
 def _picture_mime(codec: str) -> str:

@@ -43,6 +43,9 @@ _PCM_ENCODERS: dict[tuple[str, int], tuple[str, str]] = {
     ("aiff", 16): ("pcm_s16be", "s16"),
     ("aiff", 24): ("pcm_s24be", "s32"),
 }
+# Encoder options beyond bitrate: constrained VBR keeps Opus files within a few percent of their nominal
+# size, so per-megabyte quotes made before encoding hold.
+ENCODER_OPTIONS: dict[str, dict[str, str]] = {"libopus": {"vbr": "constrained"}}
 # Encoders whose priming samples FFmpeg does not announce through the codec context.
 _PRIMING_SAMPLES = {"aac": 1024}
 # swr at a longer filter than its default (32 taps): a cleaner high-quality resampler for lowering the rate.
@@ -139,6 +142,7 @@ def _encode_ffmpeg(source: av.container.InputContainer, stream: av.audio.stream.
         context.format = target.sample_format
         if fmt.bitrate_bps:
             context.bit_rate = fmt.bitrate_bps
+        context.options = ENCODER_OPTIONS.get(target.encoder, {})
         context.open()
         samples = 0
         packets = 0

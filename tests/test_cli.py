@@ -1,0 +1,104 @@
+"""The `pressplant` command as a user runs it: a separate process, its own PRESSPLANT_HOME, output read back."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pressplant.demo import MasterSpec, write_master
+from tests.catalogue.masters import tag
+from tests.independent import audio_stream, decoded_samples, ffprobe
+
+COMMAND = [str(Path(sys.executable).parent / "pressplant")]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env["PRESSPLANT_HOME"] = str(home)
+    command = COMMAND if Path(COMMAND[0]).exists() else [sys.executable, "-m", "pressplant.cli"]
+    return subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_formats_lists_every_format_with_its_size_per_minute(home):
+    result = run(home, "formats", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert {"mp3-320", "mp3-v0", "aac-256", "opus-160", "flac", "flac-cd", "alac", "wav", "aiff"} <= set(rows)
+    assert rows["mp3-320"]["mb_per_minute"] == pytest.approx(2.4, abs=0.05)
+    table = run(home, "formats").stdout
+    assert "mp3-320" in table and "320 kb/s" in table
+
+
+def test_probe_describes_a_master_and_refuses_a_lossy_one(home, tmp_path):
+    master = write_master(tmp_path / "m.flac", MasterSpec(seed=1, seconds=2, rate_hz=96_000, bits=24))
+    result = run(home, "probe", "--json", str(master))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["codec"], data["sample_rate_hz"], data["bit_depth"], data["duration_ms"]) == ("FLAC", 96_000, 24, 2000)
+
+    mp3 = tmp_path / "m.mp3"
+    assert run(home, "encode", str(master), "--format", "mp3-128", "-o", str(mp3)).returncode == 0
+    refused = run(home, "probe", str(mp3))
+    assert refused.returncode == 1
+    assert "m.mp3: MP3 is lossy; a master must be lossless" in refused.stderr
+    assert refused.stdout == ""
+
+
+def test_encode_writes_a_tagged_verified_file(home, tmp_path):
+    master = write_master(tmp_path / "m.flac", MasterSpec(seed=2, seconds=3))
+    out = tmp_path / "out.mp3"
+    result = run(home, "encode", str(master), "-f", "mp3-v0", "-o", str(out), "--title", "Тест", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["size_bytes"] == out.stat().st_size
+    if shutil.which("ffprobe"):
+        info = ffprobe(out)
+        assert audio_stream(info)["codec_name"] == "mp3"
+        assert info["format"]["tags"]["title"] == "Тест"
+        assert decoded_samples(out) == 3 * 44_100
+
+
+def test_encode_errors_are_one_line_on_stderr_and_leave_nothing(home, tmp_path):
+    broken = tmp_path / "broken.flac"
+    broken.write_bytes(b"fLaC" + os.urandom(5000))
+    out = tmp_path / "out.flac"
+    result = run(home, "encode", str(broken), "-f", "flac", "-o", str(out))
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: broken.flac:")
+    assert not out.exists() and not (tmp_path / "out.flac.part").exists()
+    unknown = run(home, "encode", str(broken), "-f", "mp3-999")
+    assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
+
+
+def test_ingest_twice_adds_then_changes_nothing(home, tmp_path):
+    album = tmp_path / "drop" / "Album"
+    album.mkdir(parents=True)
+    for n in (1, 2):
+        master = write_master(album / f"0{n}.flac", MasterSpec(seed=n, seconds=1.5))
+        tag(master, title=f"Song {n}", artist="Artist", albumartist="Artist", album="Album",
+            tracknumber=str(n), isrc=f"GBAYE260000{n}")
+    (album / "notes.txt").write_text("ignored")
+    first = run(home, "ingest", "--json", str(tmp_path / "drop"))
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert report["counts"]["added"] == 2 and report["tracks_added"] == 2
+    second = json.loads(run(home, "ingest", "--json", str(tmp_path / "drop")).stdout)
+    assert second["counts"]["unchanged"] == 2 and second["tracks_added"] == 0
+    human = run(home, "ingest", str(tmp_path / "drop"))
+    assert "2 unchanged" in human.stdout
+
+
+def test_ingest_of_a_missing_folder_is_an_error(home, tmp_path):
+    result = run(home, "ingest", str(tmp_path / "nowhere"))
+    assert result.returncode == 1 and "nowhere: no such file or folder" in result.stderr
