@@ -20,7 +20,8 @@ from pressplant.audio.probe import probe
 from pressplant.audio.transcode import transcode
 from pressplant.demo import MasterSpec, write_master
 
-REQUIRED = ["mp3-320", "mp3-256", "mp3-192", "mp3-128", "mp3-v0", "mp3-v2", "aac-256", "aac-128", "opus-160", "opus-96", "flac", "flac-cd", "alac", "wav", "aiff"]
+REQUIRED = ("mp3-320", "mp3-256", "mp3-192", "mp3-128", "mp3-v0", "mp3-v2", "aac-256", "aac-128", "opus-160",
+            "opus-96", "flac", "flac-cd", "alac", "wav", "aiff")
 
 
 def test_every_required_format_has_a_complete_row():
