@@ -190,20 +190,22 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
         raise CommandError("the demo catalogue is empty: " + report.summary())
     rows = []
     for fmt in FORMATS.values():
+        estimate = track.size_estimate(fmt.name)
         started = time.perf_counter()
         rendition = get_or_create_rendition(track, fmt.name)
         seconds = time.perf_counter() - started
-        rows.append({"format": fmt.name, "size_bytes": rendition.size_bytes, "storage_key": rendition.storage_key,
-                     "seconds": round(seconds, 3)})
+        rows.append({"format": fmt.name, "size_bytes": rendition.size_bytes, "estimate_bytes": estimate.size_bytes,
+                     "seconds": round(seconds, 3), "storage_key": rendition.storage_key})
     if args.json:
         _print_json(console, {"ingest": report.as_dict(), "track": str(track), "renditions": rows})
         return 0
     console.print(report.summary())
     table = Table(title=f"{track.release} / {track.title}: every format")
-    for column in ("format", "size", "time", "stored as"):
-        table.add_column(column)
+    for column in ("format", "bytes", "estimated before encoding", "encode (0 s: cached)"):
+        table.add_column(column, justify="left" if column == "format" else "right")
     for row in rows:
-        table.add_row(str(row["format"]), f"{row['size_bytes']:,}", f"{row['seconds']:.2f} s", str(row["storage_key"]))
+        table.add_row(str(row["format"]), f"{row['size_bytes']:,}", f"{row['estimate_bytes']:,}",
+                      f"{row['seconds']:.2f} s")
     console.print(table)
     console.print(f"media under {settings.MEDIA_ROOT}")
     return 0

@@ -110,9 +110,9 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     _mp3("mp3-v0", "MP3 V0 (VBR ~245 kb/s)", vbr_quality=0, nominal_bitrate_bps=245_000),
     _mp3("mp3-v2", "MP3 V2 (VBR ~190 kb/s)", vbr_quality=2, nominal_bitrate_bps=190_000),
     _ffmpeg("aac-256", "AAC 256 kb/s (M4A)", "aac", "ipod", "m4a", "audio/mp4", RatePolicy.MAX_48K,
-            DepthPolicy.LOSSY, TagKind.MP4, bitrate_bps=256_000, estimate_error=0.05),
+            DepthPolicy.LOSSY, TagKind.MP4, bitrate_bps=256_000, estimate_error=0.15),
     _ffmpeg("aac-128", "AAC 128 kb/s (M4A)", "aac", "ipod", "m4a", "audio/mp4", RatePolicy.MAX_48K,
-            DepthPolicy.LOSSY, TagKind.MP4, bitrate_bps=128_000, estimate_error=0.05,
+            DepthPolicy.LOSSY, TagKind.MP4, bitrate_bps=128_000, estimate_error=0.15,
             nominal_bitrate_bps=134_000),  # FFmpeg's AAC encoder averages ~5% above 128 kb/s
     _ffmpeg("opus-160", "Opus 160 kb/s", "libopus", "ogg", "opus", "audio/ogg; codecs=opus",
             RatePolicy.OPUS, DepthPolicy.LOSSY, TagKind.OGG, bitrate_bps=160_000, estimate_error=0.05),
@@ -185,7 +185,15 @@ class SourceAudio:
 class SizeEstimate:
     size_bytes: int
     max_error: float
-    """The documented bound of the relative error: 0.02 means within 2% of the real size."""
+    """The documented bound of the relative error: 0.02 means within 2% of the real size, give or take
+    METADATA_SLACK_BYTES for the tags and padding (which matter only for very short tracks)."""
+
+    def admits(self, actual_bytes: int) -> bool:
+        """Whether a real file of `actual_bytes` is within this estimate's documented bound."""
+        return abs(self.size_bytes - actual_bytes) <= self.max_error * actual_bytes + METADATA_SLACK_BYTES
+
+
+METADATA_SLACK_BYTES = 4_096
 
 
 # Lossless sizes are predicted from the master's own compressed bits per sample when it is FLAC or ALAC:

@@ -11,9 +11,12 @@ from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Q
 
+from pressplant.audio.formats import SizeEstimate, SourceAudio, estimate_size_bytes, get_format
 from pressplant.audio.metadata import Loudness, TrackTags
 
 _COPY_CHUNK_BYTES = 1 << 20
+TAGS_ALLOWANCE_BYTES = 2_048
+"""Room the text tags take in a file, besides the cover, for size estimates."""
 
 
 class Artist(models.Model):
@@ -72,6 +75,12 @@ class Master(models.Model):
     @property
     def loudness(self) -> Loudness:
         return Loudness(integrated_lufs=self.integrated_lufs, true_peak_dbtp=self.true_peak_dbtp)
+
+    def source_audio(self) -> SourceAudio:
+        """What the size estimates need: the probe's figures, and the compressed audio size of FLAC/ALAC."""
+        compressed = self.probe.get("audio_bytes") if self.codec in ("FLAC", "ALAC") else None
+        return SourceAudio(duration_samples=self.duration_samples, rate_hz=self.sample_rate_hz,
+                           channels=self.channels, bit_depth=self.bit_depth or 16, compressed_bytes=compressed)
 
     @contextmanager
     def local_path(self, scratch_dir: Path) -> Iterator[Path]:
@@ -212,6 +221,12 @@ class Track(models.Model):
             return (index if index >= 0 else len(display), name)
 
         return tuple(sorted((artist.name for artist in self.artists.all()), key=credit_position))
+
+    def size_estimate(self, format_name: str) -> SizeEstimate:
+        """The size of this track's file in `format_name` before it is encoded (tags and cover included)."""
+        cover_bytes = default_storage.size(self.release.cover_key) if self.release.cover_key else 0
+        return estimate_size_bytes(get_format(format_name), self.master.source_audio(),
+                                   metadata_bytes=TAGS_ALLOWANCE_BYTES + cover_bytes)
 
     def track_tags(self) -> TrackTags:
         """What every rendition of this track says about itself, read from the catalogue."""

@@ -248,3 +248,13 @@ def _run(process: multiprocessing.process.BaseProcess, started: bool = False) ->
         process.start()
     process.join(timeout=60)
     assert process.exitcode == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("format_name", ["mp3-320", "mp3-128", "wav", "flac"])
+def test_the_size_quoted_before_encoding_is_within_its_bound_of_the_real_file(tracks, format_name):
+    """Per-megabyte prices are quoted from the estimate; the file the buyer gets must match it."""
+    track = tracks[0]  # carries the embedded cover, which the estimate must count
+    estimate = track.size_estimate(format_name)
+    rendition = get_or_create_rendition(track, format_name)
+    assert estimate.admits(rendition.size_bytes), (estimate, rendition.size_bytes)
