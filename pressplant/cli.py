@@ -6,6 +6,7 @@ Every verb takes `--json` for machine-readable output. Errors go to stderr, one 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -126,8 +127,10 @@ def cmd_encode(args: argparse.Namespace, console: Console) -> int:
     cover = Path(args.cover).read_bytes() if args.cover else None
     tags = TrackTags(title=args.title or Path(args.file).stem, artists=tuple(args.artist or ()))
     info = transcode(args.file, args.format, out, tags=tags, cover=cover)
+    with out.open("rb") as fh:
+        sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
     data = {"path": str(info.path), "format": info.format.name, "size_bytes": info.size_bytes,
-            "sha256": info.sha256, "sample_rate_hz": info.sample_rate_hz, "bit_depth": info.bit_depth,
+            "sha256": sha256, "sample_rate_hz": info.sample_rate_hz, "bit_depth": info.bit_depth,
             "channels": info.channels, "duration_samples": info.duration_samples,
             "encoder_settings": info.encoder_settings}
     if args.json:

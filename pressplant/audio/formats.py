@@ -43,6 +43,11 @@ class TagKind(enum.Enum):
     OGG = "Vorbis comment with METADATA_BLOCK_PICTURE"
     ID3_CHUNK = "ID3v2.4 in an 'id3 ' chunk"
 
+    @property
+    def leads_file(self) -> bool:
+        """Whether the tag stands before the audio, so it is best written before the audio is."""
+        return self is TagKind.ID3
+
 
 @dataclass(frozen=True, slots=True)
 class Format:

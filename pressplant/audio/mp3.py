@@ -3,7 +3,7 @@
 Which LAME, and why through ctypes: the lameenc wheel bundles a LAME build (LAME 4.0 in lameenc 1.9)
 that is ~3x faster than the one in PyAV's wheels, and exports LAME's whole C API. Its Python
 `Encoder`, though, forces plain L/R stereo above 128 kb/s and cannot be told otherwise, while FFmpeg's
-`-c:a libmp3lame` (and LAME's own default) use joint stereo. L/R stereo encodes ~13% faster, so a
+`-c:a libmp3lame` (and LAME's own default) use joint stereo. L/R stereo encodes 8-13% faster, so a
 benchmark against the FFmpeg CLI would compare unequal settings. So we call the same library through
 ctypes with FFmpeg's settings: joint stereo (mono for one channel); algorithm quality 3 (FFmpeg leaves
 it unset and lame_init_params() then takes LAME_DEFAULT_QUALITY, 3; for VBR LAME turns anything below

@@ -6,7 +6,6 @@ the result, then the rename. Nothing but whole, verified files ever appears unde
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -52,7 +51,6 @@ _PRIMING_SAMPLES = {"aac": 1024}
 _RESAMPLER = "filter_size=64:phase_shift=10:cutoff=0.97:exact_rational=1"
 # Triangular high-pass dither whenever the sample format loses bits (24 -> 16).
 _DITHER = "dither_method=triangular_hp"
-_CHUNK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +58,6 @@ class RenditionInfo:
     path: Path
     format: Format
     size_bytes: int
-    sha256: str
     duration_samples: int
     sample_rate_hz: int
     bit_depth: int | None
@@ -89,12 +86,18 @@ def transcode(master: Path | str, fmt: Format | str, out: Path | str, tags: Trac
     source = probe(master)
     target = _target(fmt, source)
     prepared_cover = prepare_cover(cover) if cover else None
+    settings = fmt.settings_text()
+    full_tags = (tags or TrackTags(title=master.stem)).with_encoder(settings)
     part = out.with_name(out.name + ".part")
     try:
-        gapless = _encode(master, part, fmt, target)
-        settings = fmt.settings_text()
-        write_tags(part, fmt, (tags or TrackTags(title=master.stem)).with_encoder(settings), prepared_cover, gapless)
-        info = _verify(part, fmt, target, source)
+        if fmt.tag_kind.leads_file:  # tag first, audio appended: the audio is never moved to make room
+            part.write_bytes(b"")
+            write_tags(part, fmt, full_tags, prepared_cover)
+            _encode(master, part, fmt, target)
+        else:
+            gapless = _encode(master, part, fmt, target)
+            write_tags(part, fmt, full_tags, prepared_cover, gapless)
+        size_bytes = _verify(part, fmt, target, source)
         part.replace(out)
     except AudioError:
         part.unlink(missing_ok=True)
@@ -102,7 +105,7 @@ def transcode(master: Path | str, fmt: Format | str, out: Path | str, tags: Trac
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         part.unlink(missing_ok=True)
         raise EncodeError(f"{master.name} -> {fmt.name}: {exc}") from exc
-    return RenditionInfo(path=out, format=fmt, size_bytes=info[0], sha256=info[1],
+    return RenditionInfo(path=out, format=fmt, size_bytes=size_bytes,
                          duration_samples=source.duration_samples * target.rate_hz // source.sample_rate_hz,
                          sample_rate_hz=target.rate_hz, bit_depth=target.bits, channels=source.channels
                          if source.channels <= 2 or fmt.is_lossless else 2, encoder_settings=settings)
@@ -124,7 +127,8 @@ def _encode(master: Path, part: Path, fmt: Format, target: _Target) -> Gapless |
     with av.open(str(master)) as source:
         stream = source.streams.audio[0]
         if fmt.encoder is Encoder.LAME:
-            with part.open("wb") as fh:
+            with part.open("r+b" if part.exists() else "wb") as fh:
+                fh.seek(0, 2)
                 encode_mp3(_converted(source, stream, target, 0), fh, fmt, target.rate_hz,
                            av.AudioLayout(target.layout).nb_channels)
             return None
@@ -133,7 +137,11 @@ def _encode(master: Path, part: Path, fmt: Format, target: _Target) -> Gapless |
 
 def _encode_ffmpeg(source: av.container.InputContainer, stream: av.audio.stream.AudioStream, part: Path,
                    fmt: Format, target: _Target) -> Gapless | None:
-    options = {"movie_timescale": str(target.rate_hz)} if fmt.container == "ipod" else {}
+    # bitexact: no "Lavf" vendor tags (a WAV would get a LIST/INFO chunk ahead of its data, which readers
+    # prefer to our ID3), no timestamps: the same master and tags always give the same bytes.
+    options = {"fflags": "+bitexact"}
+    if fmt.container == "ipod":
+        options["movie_timescale"] = str(target.rate_hz)  # a sample-exact edit list
     with av.open(str(part), "w", format=fmt.container, options=options) as output:
         out_stream = output.add_stream(target.encoder, rate=target.rate_hz)
         assert isinstance(out_stream, av.audio.stream.AudioStream)
@@ -206,8 +214,8 @@ def _drain(graph: av.filter.Graph) -> Iterator[av.AudioFrame]:
         yield frame
 
 
-def _verify(part: Path, fmt: Format, target: _Target, source: ProbeResult) -> tuple[int, str]:
-    """Probe the new file as an independent reader would; return (size_bytes, sha256)."""
+def _verify(part: Path, fmt: Format, target: _Target, source: ProbeResult) -> int:
+    """Probe the new file as an independent reader would; return its size in bytes."""
     result = probe(part, master=False)
     expected_samples = source.duration_samples * target.rate_hz // source.sample_rate_hz
     tolerance = 0 if fmt.is_lossless else target.rate_hz // 10
@@ -216,12 +224,8 @@ def _verify(part: Path, fmt: Format, target: _Target, source: ProbeResult) -> tu
         problems.append(f"rate {result.sample_rate_hz} Hz, expected {target.rate_hz} Hz")
     if abs(result.duration_samples - expected_samples) > tolerance:
         problems.append(f"{result.duration_samples} samples, expected {expected_samples}")
-    if target.bits and result.bit_depth and result.bit_depth != target.bits and fmt.codec != "pcm":
+    if target.bits and result.bit_depth and result.bit_depth != target.bits:
         problems.append(f"{result.bit_depth} bits, expected {target.bits}")
     if problems:
         raise EncodeError(f"{part.name}: the encoded file does not verify: {'; '.join(problems)}")
-    digest = hashlib.sha256()
-    with part.open("rb") as fh:
-        while chunk := fh.read(_CHUNK_BYTES):
-            digest.update(chunk)
-    return result.size_bytes, digest.hexdigest()
+    return result.size_bytes

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.files import File
@@ -115,10 +116,9 @@ def _build(claim: actions.Claim, track: Track, fmt: Format, tags: TrackTags) -> 
               track.master.local_path(scratch) as master_path):
             info = transcode(master_path, fmt, scratch / f"rendition.{fmt.extension}", tags=tags,
                              cover=track.release.cover_bytes())
-            with info.path.open("rb") as fh:
-                stored_key = default_storage.save(rendition.storage_key, File(fh))
+            stored_key, sha256 = _store(info.path, rendition.storage_key, info.size_bytes)
         done = actions.complete_rendition(rendition.pk, claim.token, storage_key=stored_key,
-                                          size_bytes=info.size_bytes, sha256=info.sha256,
+                                          size_bytes=info.size_bytes, sha256=sha256,
                                           encoder_settings=info.encoder_settings)
     except BaseException:
         actions.abandon_rendition(rendition.pk, claim.token)
@@ -128,6 +128,35 @@ def _build(claim: actions.Claim, track: Track, fmt: Format, tags: TrackTags) -> 
     if done is None:
         default_storage.delete(stored_key)
     return done
+
+
+class _Sha256Reader:
+    """A file whose reads also feed a SHA-256, so storing a rendition hashes it in the same pass."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+        self.digest = hashlib.sha256()
+        self.hashed_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._fh.read(size)
+        self.digest.update(data)
+        self.hashed_bytes += len(data)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fh, name)
+
+
+def _store(path: Path, key: str, size_bytes: int) -> tuple[str, str]:
+    """Save the encoded file to storage under `key`; return (the key storage chose, the file's SHA-256)."""
+    with path.open("rb") as fh:
+        reader = _Sha256Reader(fh)
+        stored_key = default_storage.save(key, File(reader))  # type: ignore[arg-type]  # reads like a file
+    if reader.hashed_bytes == size_bytes:
+        return stored_key, reader.digest.hexdigest()
+    with path.open("rb") as fh:  # the storage read the file in some other way (or twice): hash it anew
+        return stored_key, hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 @contextmanager

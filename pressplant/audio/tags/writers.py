@@ -15,8 +15,7 @@ from typing import Any
 import mutagen
 from mutagen.aiff import AIFF
 from mutagen.flac import FLAC, Picture
-from mutagen.id3 import APIC, TXXX, Encoding, Frames, PictureType
-from mutagen.mp3 import MP3
+from mutagen.id3 import APIC, ID3, TXXX, Encoding, Frames, ID3v1SaveOptions, PictureType
 from mutagen.mp4 import MP4, AtomDataType, MP4Cover, MP4FreeForm
 from mutagen.oggopus import OggOpus
 from mutagen.wave import WAVE
@@ -100,10 +99,13 @@ def _cleared(opener: Callable[[Path], Any], path: Path) -> Any:
 
 def _write_mp3(path: Path, plan: _Plan) -> None:
     """ID3v2.4 goes before the first MPEG frame, so the Xing/LAME frame stays the first audio frame;
-    ID3v1 is removed (it holds Latin-1 only and would garble other scripts)."""
-    audio = _cleared(MP3, path)
-    _fill_id3(audio.tags, plan)
-    audio.save(v1=0, v2_version=4)
+    ID3v1 is removed (it holds Latin-1 only and would garble other scripts).
+
+    A fresh tag replaces any earlier one. The file may hold no audio yet: transcode() writes the tag
+    into an empty file and appends the audio after it, so the audio is never moved to make room."""
+    tags = ID3()  # type: ignore[no-untyped-call]
+    _fill_id3(tags, plan)
+    tags.save(path, v1=ID3v1SaveOptions.REMOVE, v2_version=4)
 
 
 def _write_id3_chunk(path: Path, plan: _Plan) -> None:
