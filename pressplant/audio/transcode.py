@@ -129,7 +129,7 @@ def _encode(master: Path, part: Path, fmt: Format, target: _Target) -> Gapless |
         if fmt.encoder is Encoder.LAME:
             with part.open("r+b" if part.exists() else "wb") as fh:
                 fh.seek(0, 2)
-                encode_mp3(_converted(source, stream, target, 0), fh, fmt, target.rate_hz,
+                encode_mp3(_converted(source, stream, target), fh, fmt, target.rate_hz,
                            av.AudioLayout(target.layout).nb_channels)
             return None
         return _encode_ffmpeg(source, stream, part, fmt, target)
@@ -154,16 +154,18 @@ def _encode_ffmpeg(source: av.container.InputContainer, stream: av.audio.stream.
         context.open()
         samples = 0
         packets = 0
-        for frame in _converted(source, stream, target, context.frame_size):
-            frame.pts = samples
-            frame.time_base = Fraction(1, target.rate_hz)
+        time_base = Fraction(1, target.rate_hz)
+        # Frames go in as the decoder and resampler make them; PyAV cuts them to the encoder's frame size
+        # in C, which is faster than handing it many small frames from Python.
+        for frame in _converted(source, stream, target):
+            frame.pts, frame.time_base = samples, time_base
             samples += frame.samples
-            for packet in out_stream.encode(frame):
-                packets += 1
-                output.mux(packet)
-        for packet in out_stream.encode(None):
-            packets += 1
-            output.mux(packet)
+            encoded = out_stream.encode(frame)
+            packets += len(encoded)
+            output.mux(encoded)
+        encoded = out_stream.encode(None)
+        packets += len(encoded)
+        output.mux(encoded)
     priming = _PRIMING_SAMPLES.get(target.encoder)
     if priming is None:
         return None
@@ -171,16 +173,15 @@ def _encode_ffmpeg(source: av.container.InputContainer, stream: av.audio.stream.
                    valid_samples=samples)
 
 
-def _converted(source: av.container.InputContainer, stream: av.audio.stream.AudioStream, target: _Target,
-               frame_size: int) -> Iterator[av.AudioFrame]:
-    """The master's frames in the target's rate, layout and sample format, `frame_size` samples each."""
+def _converted(source: av.container.InputContainer, stream: av.audio.stream.AudioStream,
+               target: _Target) -> Iterator[av.AudioFrame]:
+    """The master's frames in the target's rate, layout and sample format (frames of any length)."""
     context = stream.codec_context
-    same = (context.format.name == target.sample_format and context.sample_rate == target.rate_hz
-            and context.layout.name == target.layout)
-    if same and not frame_size:
+    if (context.format.name, context.sample_rate, context.layout.name) == (
+            target.sample_format, target.rate_hz, target.layout):
         yield from source.decode(stream)
         return
-    graph = _conversion_graph(stream, target, frame_size)
+    graph = _conversion_graph(stream, target)
     for frame in source.decode(stream):
         graph.push(frame)
         yield from _drain(graph)
@@ -188,7 +189,7 @@ def _converted(source: av.container.InputContainer, stream: av.audio.stream.Audi
     yield from _drain(graph)
 
 
-def _conversion_graph(stream: av.audio.stream.AudioStream, target: _Target, frame_size: int) -> av.filter.Graph:
+def _conversion_graph(stream: av.audio.stream.AudioStream, target: _Target) -> av.filter.Graph:
     graph = av.filter.Graph()
     context = stream.codec_context
     nodes = [graph.add_abuffer(sample_rate=context.sample_rate, format=context.format.name,
@@ -199,8 +200,6 @@ def _conversion_graph(stream: av.audio.stream.AudioStream, target: _Target, fram
     nodes.append(graph.add("aresample", ":".join(options)))
     nodes.append(graph.add("abuffersink"))
     graph.link_nodes(*nodes).configure()
-    if frame_size:
-        graph.set_audio_frame_size(frame_size)
     return graph
 
 
