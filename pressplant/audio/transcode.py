@@ -129,7 +129,7 @@ def _encode(master: Path, part: Path, fmt: Format, target: _Target) -> Gapless |
         if fmt.encoder is Encoder.LAME:
             with part.open("r+b" if part.exists() else "wb") as fh:
                 fh.seek(0, 2)
-                encode_mp3(_converted(source, stream, target), fh, fmt, target.rate_hz,
+                encode_mp3(_converted(source, stream, target, encoder_converts=False), fh, fmt, target.rate_hz,
                            av.AudioLayout(target.layout).nb_channels)
             return None
         return _encode_ffmpeg(source, stream, part, fmt, target)
@@ -157,7 +157,7 @@ def _encode_ffmpeg(source: av.container.InputContainer, stream: av.audio.stream.
         time_base = Fraction(1, target.rate_hz)
         # Frames go in as the decoder and resampler make them; PyAV cuts them to the encoder's frame size
         # in C, which is faster than handing it many small frames from Python.
-        for frame in _converted(source, stream, target):
+        for frame in _converted(source, stream, target, encoder_converts=True):
             frame.pts, frame.time_base = samples, time_base
             samples += frame.samples
             encoded = out_stream.encode(frame)
@@ -173,12 +173,19 @@ def _encode_ffmpeg(source: av.container.InputContainer, stream: av.audio.stream.
                    valid_samples=samples)
 
 
-def _converted(source: av.container.InputContainer, stream: av.audio.stream.AudioStream,
-               target: _Target) -> Iterator[av.AudioFrame]:
-    """The master's frames in the target's rate, layout and sample format (frames of any length)."""
+def _converted(source: av.container.InputContainer, stream: av.audio.stream.AudioStream, target: _Target,
+               *, encoder_converts: bool) -> Iterator[av.AudioFrame]:
+    """The master's frames in the target's rate, layout and sample format (frames of any length).
+
+    With `encoder_converts` (PyAV's encoders convert and re-block what they are given), a change of
+    sample format that loses nothing (s16 -> s16p, s16 -> fltp, s32 -> s32p) is left to the encoder.
+    """
     context = stream.codec_context
-    if (context.format.name, context.sample_rate, context.layout.name) == (
-            target.sample_format, target.rate_hz, target.layout):
+    same_shape = (context.sample_rate, context.layout.name) == (target.rate_hz, target.layout)
+    source_format, target_format = context.format, av.AudioFormat(target.sample_format)
+    is_exact = source_format.name == target_format.name or (
+        encoder_converts and target_format.bytes >= source_format.bytes)
+    if same_shape and is_exact:
         yield from source.decode(stream)
         return
     graph = _conversion_graph(stream, target)
