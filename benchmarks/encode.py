@@ -31,7 +31,9 @@ from pressplant.demo import MasterSpec, write_master
 _CLI_CODEC = {
     "mp3": lambda f: ["-c:a", "libmp3lame"] + (["-q:a", str(f.vbr_quality)] if f.is_vbr else ["-b:a", _kbps(f)]),
     "aac": lambda f: ["-c:a", "aac", "-b:a", _kbps(f), "-f", "ipod"],
-    "libopus": lambda f: ["-c:a", "libopus", "-b:a", _kbps(f), "-vbr", "constrained", "-ar", "48000"],
+    # The engine resamples to 48 kHz in float and feeds Opus float samples (no re-quantisation to 16 bits
+    # without dither); left alone, the CLI would resample and encode in s16.
+    "libopus": lambda f: ["-c:a", "libopus", "-b:a", _kbps(f), "-vbr", "constrained", "-sample_fmt", "flt"],
     "flac": lambda f: ["-c:a", "flac"],
     "alac": lambda f: ["-c:a", "alac", "-f", "ipod"],
     "pcm": lambda f: ["-c:a", "pcm_s16le" if f.container == "wav" else "pcm_s16be"],
@@ -54,7 +56,7 @@ def _engine_once(master: Path, fmt_name: str, out: Path) -> float:
 
 
 def _ffmpeg_once(ffmpeg: str, master: Path, fmt: Format, out: Path, cpu: int) -> float:
-    resample = ["-af", "aresample=" + _RESAMPLER] if fmt.codec == "libopus" else []
+    resample = ["-af", "aresample=48000:" + _RESAMPLER] if fmt.codec == "libopus" else []
     command = [ffmpeg, "-nostdin", "-v", "error", "-y", "-threads", "1", "-i", str(master), *resample,
                *_CLI_CODEC[fmt.codec](fmt), str(out)]
     started = time.perf_counter()
@@ -100,7 +102,7 @@ def main() -> int:
         master = write_master(work / "master.flac", MasterSpec(seed=7, seconds=args.seconds))
         _print_machine(ffmpeg, args.seconds)
         _pin(0)
-        print(f"{'format':<10}{'engine x':>11}{'ffmpeg x':>11}{'ratio':>8}  target >= 1.0")
+        print(f"{'format':<10}{'engine x':>11}{'ffmpeg x':>11}{'ratio':>8}  target >= 1.000")
         worst = float("inf")
         for name in names:
             fmt = FORMATS[name]
@@ -111,13 +113,13 @@ def main() -> int:
                 cli.append(_ffmpeg_once(ffmpeg, master, fmt, out_cli, 0))
             e_x, c_x = args.seconds / min(engine), args.seconds / min(cli)
             worst = min(worst, e_x / c_x)
-            print(f"{name:<10}{e_x:>10.1f}x{c_x:>10.1f}x{e_x / c_x:>8.2f}  {'ok' if e_x >= c_x else 'BELOW'}")
+            print(f"{name:<10}{e_x:>10.1f}x{c_x:>10.1f}x{e_x / c_x:>8.3f}  {'ok' if e_x >= c_x else 'BELOW'}")
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1))) if hasattr(os, "sched_setaffinity") else None
         one, two = _parallel(master, "mp3-320", work, args.repeat)
         scaling = 2 * one / two
         print(f"parallel mp3-320: one encode {one:.2f} s, two at once {two:.2f} s -> "
               f"{scaling:.2f}x the throughput of one (target >= 1.8)")
-        print(f"worst ratio {worst:.2f}")
+        print(f"worst ratio {worst:.3f}")
     return 0
 
 
