@@ -122,11 +122,11 @@ def test_a_slow_encode_renews_its_lease_and_is_not_taken_over(tracks, monkeypatc
 
     def slow(master, fmt, out, tags=None, cover=None):
         started.append(fmt.name)
-        threading.Event().wait(1.0)
+        threading.Event().wait(2.5)
         return real(master, fmt, out, tags=tags, cover=cover)
 
     monkeypatch.setattr(cache, "transcode", slow)
-    monkeypatch.setattr(actions, "LEASE_SECONDS", 0.3)  # renewed every 0.1 s; the encode takes > 1 s
+    monkeypatch.setattr(actions, "LEASE_SECONDS", 1.0)  # renewed every ~0.33 s; the encode takes > 2.5 s
 
     results = _ask_together(tracks[0], "aac-128", callers=2)
 
