@@ -20,8 +20,9 @@ this module adds is how the filter is fed and read:
 
 A programme in which no 400 ms block passes the -70 LUFS absolute gate (digital silence, or anything
 shorter than one block, such as a 0.2 s blip) reads -70 LUFS, as ebur128 and `Loudness.silent()` say;
-its peak is still measured (-inf dBTP for digital silence). A mono master is measured as one channel,
-as BS.1770 defines it (not as dual mono).
+its peak is still measured (-inf dBTP for digital silence). A mono master is measured as dual mono
+(ebur128's `dualmono`): players send it to both speakers, and ReplayGain scanners (rsgain, foobar2000)
+measure it so, which keeps a mono track level with its stereo neighbours.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ class LoudnessMeter:
         to_double.link_to(split)
         raise_peaks = [f"volume={PEAK_GAIN:.0f}:precision=double", f"apad=pad_len={max(rate_hz // 10, 1)}"]
         self._reads = (
-            (self._chain(split, 0, ["ebur128=metadata=1"]), (_INTEGRATED_KEY,)),
+            (self._chain(split, 0, ["ebur128=metadata=1" + (":dualmono=true" if layout == "mono" else "")]),
+             (_INTEGRATED_KEY,)),
             (
                 self._chain(split, 1, [*raise_peaks, "ebur128=metadata=1:peak=true+sample"]),
                 (_TRUE_PEAK_KEY, _SAMPLE_PEAK_KEY),

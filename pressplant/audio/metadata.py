@@ -21,7 +21,13 @@ class Loudness:
 
     @property
     def replaygain_gain_db(self) -> float:
-        return REPLAYGAIN_REFERENCE_LUFS - self.integrated_lufs
+        return self._clip_safe(REPLAYGAIN_REFERENCE_LUFS - self.integrated_lufs)
+
+    def _clip_safe(self, gain_db: float) -> float:
+        """A gain that raises the level never lifts the true peak above full scale (as rsgain does by
+        default): a quiet track with loud transients, or a near-silent one reading -70 LUFS, would
+        otherwise be told to play up to +52 dB louder."""
+        return min(gain_db, -self.true_peak_dbtp) if gain_db > 0 else gain_db
 
     @property
     def replaygain_peak(self) -> float:
@@ -31,7 +37,7 @@ class Loudness:
     @property
     def r128_gain_q78(self) -> int:
         """Opus R128 gain: Q7.8 fixed point dB relative to -23 LUFS, clamped to a signed 16-bit value."""
-        value = round((R128_REFERENCE_LUFS - self.integrated_lufs) * 256)
+        value = round(self._clip_safe(R128_REFERENCE_LUFS - self.integrated_lufs) * 256)
         return max(-32768, min(32767, value))
 
     def replaygain_texts(self) -> tuple[str, str]:
