@@ -45,7 +45,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "pressplant.accounts",
     "pressplant.catalogue",
+    "pressplant.ledger",
+    "pressplant.payments",
+    "pressplant.pricing",
     "pressplant.delivery",
 ]
 

@@ -1,0 +1,1 @@
+"""The ledger's pure core: postings and entries as values, balanced by construction."""

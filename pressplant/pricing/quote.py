@@ -1,0 +1,1 @@
+"""Prices as a pure function of rules, sizes and formats."""
