@@ -131,15 +131,38 @@ class DemoRelease:
     tracks: tuple[str, ...]
     rate_hz: int = 44_100
     bits: int = 16
+    release_type: str = "Album"
 
 
 DEMO_RELEASES = (
     DemoRelease("Northern Press", "Ivory Lanterns", "Signal Fires", 2025, "Electronic", "5012345678900",
-                ("Signal Fires", "Low Orbit", "Harbour Lights", "Северный ветер")),
+                ("Signal Fires", "Low Orbit", "Harbour Lights", "Северный ветер", "Tidal Clock", "Night Ferry",
+                 "Lantern Code", "Last Train North")),
     DemoRelease("Cold Spring Audio", "Marta Vane", "Glass Weather", 2026, "Ambient", "0724384960650",
-                ("Glass Weather", "Salt Flats", "夜の散歩"), rate_hz=96_000, bits=24),
+                ("Glass Weather", "Salt Flats", "夜の散歩", "Slow Thaw", "White Noise Garden", "Rime"),
+                rate_hz=96_000, bits=24),
+    DemoRelease("Northern Press", "The Quiet Engines", "Pistons & Petals", 2024, "Indie", "4006381333931",
+                ("Pistons", "Petals", "Coal Smoke Waltz", "Gearbox Lullaby", "Steam Garden", "Rail Song",
+                 "Brass Hearts", "Depot", "Sleeper Car")),
+    DemoRelease("Kettle Hole Records", "Дом Культуры", "Окраины", 2026, "Post-punk", "4607012345677",
+                ("Окраины", "Трамвай", "Северное сияние", "Зима", "Подъезд", "Последний автобус",
+                 "Панельный дом")),
+    DemoRelease("Kettle Hole Records", "Nadia Okafor", "Lagos Tapes", 2025, "Afrobeat", "0602547924933",
+                ("Harmattan", "Third Mainland", "Danfo", "Suya Smoke", "Eko Nights", "Lekki Tide", "Oshodi",
+                 "Kalakuta Echo")),
+    DemoRelease("Cold Spring Audio", "Halvard Moe", "Fjord Studies", 2023, "Classical", "7038010055102",
+                ("Study I: Ice", "Study II: Water", "Study III: Stone", "Study IV: Light", "Study V: Wind",
+                 "Study VI: Dusk", "Study VII: Night"), rate_hz=96_000, bits=24),
+    DemoRelease("Northern Press", "Ivory Lanterns", "Harbour Lights EP", 2026, "Electronic", "5012345678917",
+                ("Harbour Lights (Extended)", "Harbour Lights (Dub)", "Fog Signal", "Pier 9"), release_type="EP"),
+    DemoRelease("Kettle Hole Records", "Various Artists", "Kettle Hole Sampler Vol. 1", 2026, "Compilation",
+                "4607012345684",
+                ("Окраины (Radio Edit)", "Danfo (Short Mix)", "Gearbox Lullaby (Demo)", "Rain on Tin",
+                 "Smoke Signals", "Corner Shop", "Borrowed Time", "Night Bus", "Static", "Goodnight Kettle",
+                 "Hidden Track"), release_type="Compilation"),
 )
-DEMO_TRACK_SECONDS = (24.0, 31.5, 27.25, 35.0)
+DEMO_TRACK_SECONDS = (24.0, 31.5, 27.25, 35.0, 19.75, 42.5, 22.0, 29.5, 38.25)
+"""Short on purpose: the demo builds in about a minute; varied so no two tracks line up."""
 
 
 def _cover_jpeg(seed: int, title: str) -> bytes:
@@ -184,7 +207,7 @@ def build_demo_masters(folder: Path) -> Path:
                 track_number=t_index, track_total=len(release.tracks), disc_number=1, disc_total=1,
                 date=str(release.year), genre=release.genre, barcode=release.upc, label=release.label,
                 isrc=f"GBPPL{release.year % 100:02d}{r_index:01d}{t_index:04d}",
-                copyright=f"{release.year} {release.label}",
+                copyright=f"{release.year} {release.label}", extra=(("RELEASETYPE", release.release_type),),
             )
             write_tags(part, FORMATS["flac"], tags, None)
             part.replace(path)

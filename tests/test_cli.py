@@ -102,3 +102,19 @@ def test_ingest_twice_adds_then_changes_nothing(home, tmp_path):
 def test_ingest_of_a_missing_folder_is_an_error(home, tmp_path):
     result = run(home, "ingest", str(tmp_path / "nowhere"))
     assert result.returncode == 1 and "nowhere: no such file or folder" in result.stderr
+
+
+def test_demo_builds_its_catalogue_once_and_encodes_every_format(home):
+    first = run(home, "demo", "--json")
+    assert first.returncode == 0, first.stderr
+    data = json.loads(first.stdout)
+    assert data["ingest"]["counts"]["added"] >= 60 and len(data["ingest"]["releases_added"]) >= 8
+    assert data["ingest"]["quarantined"] == []
+    every_format = [row["name"] for row in json.loads(run(home, "formats", "--json").stdout)]
+    assert [r["format"] for r in data["renditions"]] == every_format
+    assert all(r["size_bytes"] > 0 for r in data["renditions"])
+    again = json.loads(run(home, "demo", "--json").stdout)
+    assert again["ingest"]["counts"]["added"] == 0 and again["ingest"]["counts"]["unchanged"] >= 60
+    assert [r["size_bytes"] for r in again["renditions"]] == [r["size_bytes"] for r in data["renditions"]]
+    labels = {path.name for path in (home / "demo-masters").iterdir()}
+    assert len(labels) >= 3
