@@ -7,12 +7,13 @@ ready. The buyer never gets a "come back later".
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import IO, Any
+from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import close_old_connections, connections
@@ -86,7 +87,5 @@ def _stored_member(name: str, key: str, size_bytes: int | None = None) -> ZipMem
     return ZipMember(name, size, lambda: default_storage.open(key, "rb"))
 
 
-def _bytes_file(data: bytes) -> IO[bytes]:
-    import io
-
+def _bytes_file(data: bytes) -> io.BytesIO:
     return io.BytesIO(data)

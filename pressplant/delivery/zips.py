@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Protocol
 
 _COPY_BYTES = 256 * 1024
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(frozen=True, slots=True)
 class ZipMember:
     name: str
     size_bytes: int
-    open: Callable[[], BinaryIO]
+    open: Callable[[], AbstractContextManager[Readable]]
+    """Opens the member's bytes; called only when the member's turn comes."""
 
 
 class _Sink:
