@@ -149,6 +149,10 @@ RENDITION_CACHE_MAX_BYTES = int(os.environ.get("PRESSPLANT_RENDITION_CACHE_MAX_B
 RENDITION_WORK_DIR = Path(os.environ.get("PRESSPLANT_WORK_DIR", str(HOME / "work")))
 """Local scratch space where renditions are encoded before they go to storage."""
 
+PRESSPLANT_X_ACCEL_REDIRECT_PREFIX = os.environ.get("PRESSPLANT_X_ACCEL_REDIRECT_PREFIX", "")
+"""Behind nginx: the internal location that serves media (e.g. /protected-media/); files then go out by
+X-Accel-Redirect and nginx handles Range. Empty: the app streams files itself."""
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
