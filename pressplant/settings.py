@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "pressplant.payments",
     "pressplant.pricing",
     "pressplant.delivery",
+    "pressplant.orders",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +97,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests get a file, as production has: an in-memory shared-cache database fails concurrent writers at
+    # once ("table is locked") instead of queueing them as WAL with a busy timeout does.
+    DATABASES["default"]["TEST"] = {"NAME": str(HOME / "test-pressplant.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -188,3 +188,18 @@ def _lease_renewed(rendition_id: int, token: str) -> Iterator[None]:
     finally:
         stop.set()
         renewer.join()
+
+
+def cached_rendition(track: Track, format_name: str) -> Rendition | None:
+    """The READY rendition of `track` in `format_name` with today's tags, if one is cached (no encode)."""
+    fmt = get_format(format_name)
+    version = tag_version(track.track_tags(), track.release.cover_sha256, fmt)
+    return Rendition.objects.ready().filter(master_id=track.master_id, format_name=fmt.name,
+                                            tag_version=version).first()
+
+
+def exact_sizes(tracks: list[Track], format_name: str) -> dict[int, int]:
+    """Track id -> exact file size, for the tracks whose rendition in `format_name` is cached."""
+    found = (cached_rendition(track, format_name) for track in tracks)
+    return {track.pk: rendition.size_bytes for track, rendition in zip(tracks, found, strict=True)
+            if rendition is not None and rendition.size_bytes}

@@ -1,0 +1,124 @@
+"""Orders, their lines (each with the quote frozen at purchase), and the entitlements they grant."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.db.models import Q
+
+from pressplant.accounts.models import Customer
+from pressplant.catalogue.models import Release, Track
+from pressplant.money import Money
+
+
+class TransitionError(Exception):
+    """A status change the order's life cycle does not allow."""
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PAID = "paid"
+        REFUNDED = "refunded"
+
+    TRANSITIONS: ClassVar[dict[str, set[str]]] = {Status.PAID: {Status.REFUNDED}, Status.REFUNDED: set()}
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    idempotency_key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PAID)
+    total_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    ledger_entry_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = (
+            models.UniqueConstraint(fields=("customer", "idempotency_key"), name="order_idempotency_key_unique"),
+            models.CheckConstraint(condition=Q(total_minor__gte=0), name="order_total_not_negative"),
+        )
+
+    def __str__(self) -> str:
+        return f"order {self.pk} ({self.total.format()}, {self.status})"
+
+    @property
+    def total(self) -> Money:
+        return Money(self.total_minor, self.currency)
+
+    def transition_to(self, status: str) -> None:
+        """The one way to change an order's status: only along TRANSITIONS."""
+        if status not in self.TRANSITIONS[self.status]:
+            raise TransitionError(f"order {self.pk}: cannot go from {self.status} to {status}")
+        self.status = status
+        self.save(update_fields=["status"])
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="lines")
+    track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.PROTECT)
+    release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.PROTECT)
+    format_name = models.CharField(max_length=20)
+    size_bytes = models.BigIntegerField()
+    size_is_exact = models.BooleanField()
+    list_price_minor = models.BigIntegerField()
+    """The quote's price for the item at purchase."""
+    price_minor = models.BigIntegerField()
+    """What was charged: the list price less what the buyer had paid for the item in another format."""
+    currency = models.CharField(max_length=3)
+    basis = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = (
+            models.CheckConstraint(condition=Q(track__isnull=False, release__isnull=True)
+                                   | Q(track__isnull=True, release__isnull=False), name="line_is_track_or_release"),
+            models.CheckConstraint(condition=Q(price_minor__gte=0) & Q(price_minor__lte=models.F("list_price_minor")),
+                                   name="line_price_within_list_price"),
+        )
+
+    def __str__(self) -> str:
+        item = self.track or self.release
+        return f"{item} in {self.format_name}: {self.price.format()}"
+
+    @property
+    def price(self) -> Money:
+        return Money(self.price_minor, self.currency)
+
+    @property
+    def list_price(self) -> Money:
+        return Money(self.list_price_minor, self.currency)
+
+
+class EntitlementQuerySet(models.QuerySet["Entitlement"]):
+    def of(self, customer: Customer) -> EntitlementQuerySet:
+        return self.filter(customer=customer).select_related("track", "release", "order_line")
+
+    def covering_track(self, customer: Customer, track: Track) -> EntitlementQuerySet:
+        """Entitlements that let `customer` download `track`: the track itself, or its whole release."""
+        return self.of(customer).filter(Q(track=track) | Q(release_id=track.release_id))
+
+
+class Entitlement(models.Model):
+    """The right to download an item in a format, again and again, forever."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="entitlements")
+    track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.PROTECT)
+    release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.PROTECT)
+    format_name = models.CharField(max_length=20)
+    order_line = models.OneToOneField(OrderLine, on_delete=models.PROTECT, related_name="entitlement")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EntitlementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = (
+            models.UniqueConstraint(fields=("customer", "track", "format_name"), condition=Q(track__isnull=False),
+                                    name="entitlement_track_once"),
+            models.UniqueConstraint(fields=("customer", "release", "format_name"),
+                                    condition=Q(release__isnull=False), name="entitlement_release_once"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.customer}: {self.track or self.release} in {self.format_name}"

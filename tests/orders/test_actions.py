@@ -1,0 +1,139 @@
+"""Buying from the wallet: one transaction, one balanced entry, one order per Idempotency-Key."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connections
+
+from pressplant.catalogue.models import Release, Track
+from pressplant.ledger.actions import balance, verify_ledger
+from pressplant.money import Money
+from pressplant.orders.actions import (
+    AlreadyOwned,
+    IdempotencyKeyReused,
+    OrderItem,
+    PaymentRequired,
+    place_order,
+)
+from pressplant.orders.models import Entitlement, Order, OrderLine
+from pressplant.pricing.actions import quote_for_release, quote_for_track
+from pressplant.pricing.models import PriceRule
+from tests.orders.conftest import fund
+
+
+def _wallet(customer) -> Money:
+    return balance(customer.wallet_account, customer.currency)
+
+
+@pytest.mark.django_db
+def test_buying_a_track_moves_its_quoted_price_from_the_wallet(buyer, tracks):
+    fund(buyer, 500)
+    quote = quote_for_track(tracks[0], "mp3-320", "GBP")
+    order = place_order(buyer, [OrderItem("mp3-320", track_id=tracks[0].pk)], "click-1")
+    assert order.total == quote.price and quote.price.amount_minor > 0
+    assert _wallet(buyer) == Money(500 - quote.price.amount_minor, "GBP")
+    line = order.lines.get()
+    assert (line.size_bytes, line.price, line.basis) == (quote.size_bytes, quote.price, quote.basis)
+    assert Entitlement.objects.get(customer=buyer).format_name == "mp3-320"
+    assert verify_ledger().ok
+
+
+@pytest.mark.django_db
+def test_short_funds_are_refused_and_nothing_moves(buyer, tracks):
+    fund(buyer, 3)
+    release = Release.objects.get()
+    with pytest.raises(PaymentRequired, match=r"your balance is 0.03 GBP; this order costs"):
+        place_order(buyer, [OrderItem("flac", release_id=release.pk)], "click-1")
+    assert (Order.objects.count(), OrderLine.objects.count(), Entitlement.objects.count()) == (0, 0, 0)
+    assert _wallet(buyer) == Money(3, "GBP") and verify_ledger().ok
+
+
+@pytest.mark.django_db
+def test_a_double_click_buys_once_and_a_reused_key_is_refused(buyer, tracks):
+    fund(buyer, 1000)
+    item = [OrderItem("mp3-v0", track_id=tracks[1].pk)]
+    first = place_order(buyer, item, "click-1")
+    again = place_order(buyer, item, "click-1")
+    assert again.pk == first.pk and Order.objects.count() == 1
+    assert _wallet(buyer) == Money(1000 - first.total_minor, "GBP")
+    with pytest.raises(IdempotencyKeyReused):
+        place_order(buyer, [OrderItem("flac", track_id=tracks[1].pk)], "click-1")
+
+
+@pytest.mark.django_db
+def test_an_upgrade_costs_only_the_difference_and_the_same_format_is_not_sold_twice(buyer, tracks):
+    fund(buyer, 1000)
+    track = tracks[0]
+    small = place_order(buyer, [OrderItem("mp3-128", track_id=track.pk)], "a")
+    big_quote = quote_for_track(track, "wav", "GBP")
+    big = place_order(buyer, [OrderItem("wav", track_id=track.pk)], "b")
+    assert big.total_minor == big_quote.price.amount_minor - small.total_minor
+    with pytest.raises(AlreadyOwned, match="already own"):
+        place_order(buyer, [OrderItem("wav", track_id=track.pk)], "c")
+
+
+@pytest.mark.django_db
+def test_a_release_is_one_line_with_the_album_quote(buyer, tracks):
+    fund(buyer, 5000)
+    release = Release.objects.get()
+    quote = quote_for_release(release, "flac", "GBP")
+    order = place_order(buyer, [OrderItem("flac", release_id=release.pk)], "album")
+    assert order.total == quote.price and order.lines.get().release_id == release.pk
+
+
+def _many_tracks(count: int) -> list[Track]:
+    """`count` one-pound tracks on one release (sharing one master: the price rule is per track)."""
+    template = Track.objects.select_related("release").first()
+    release = template.release
+    PriceRule.objects.create(release=release, currency="GBP", pricing_model=PriceRule.Model.PER_TRACK,
+                             track_price_minor=100, minimum_minor=100)
+    made = [Track(release=release, disc_number=2, position=n, title=f"Loop {n}", master=template.master,
+                  artist_display=template.artist_display, duration_ms=template.duration_ms)
+            for n in range(1, count + 1)]
+    return Track.objects.bulk_create(made)
+
+
+def _together(count: int, work) -> list[object]:
+    barrier = threading.Barrier(count)
+    results: list[object] = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = work(index)
+        except Exception as exc:  # the test counts refusals
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_200_simultaneous_purchases_against_57_pounds_exactly_57_succeed(buyer, tracks, flushable_ledger):
+    fund(buyer, 5_700)
+    loops = _many_tracks(200)
+    results = _together(200, lambda i: place_order(buyer, [OrderItem("mp3-128", track_id=loops[i].pk)], f"k{i}"))
+    paid = [r for r in results if isinstance(r, Order)]
+    refused = [r for r in results if isinstance(r, PaymentRequired)]
+    assert (len(paid), len(refused)) == (57, 143), [r for r in results if not isinstance(r, Order | PaymentRequired)]
+    assert _wallet(buyer) == Money(0, "GBP")
+    report = verify_ledger()
+    assert report.ok, report.problems
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_key_200_times_at_once_is_one_order(buyer, tracks, flushable_ledger):
+    fund(buyer, 5_000)
+    item = [OrderItem("mp3-320", track_id=tracks[2].pk)]
+    results = _together(200, lambda i: place_order(buyer, item, "the-same-click"))
+    assert all(isinstance(r, Order) for r in results), [r for r in results if not isinstance(r, Order)][:3]
+    assert {r.pk for r in results} == {Order.objects.get().pk}
+    assert _wallet(buyer) == Money(5_000 - Order.objects.get().total_minor, "GBP") and verify_ledger().ok
