@@ -43,8 +43,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pressplant", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    groups: dict[str, Any] = {}
     for name, handler, help_text, arguments in _COMMANDS:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+        group_name, _, verb = name.partition(" ")
+        if verb:  # "ledger verify": a verb under a group
+            if group_name not in groups:
+                group = commands.add_parser(group_name, help=f"{group_name} commands")
+                groups[group_name] = group.add_subparsers(dest="verb", required=True, metavar="VERB")
+            sub = groups[group_name].add_parser(verb, help=help_text, description=help_text)
+        else:
+            sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(handler=handler)
         sub.add_argument("--json", action="store_true", help="print machine-readable JSON")
         for flags, options in arguments:
@@ -214,6 +222,57 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_ledger_verify(args: argparse.Namespace, console: Console) -> int:
+    setup_django()
+    from pressplant.ledger.actions import verify_ledger
+
+    report = verify_ledger()
+    if args.json:
+        _print_json(console, {"ok": report.ok, "problems": report.problems,
+                              "money_from_outside": {c: m.as_api() for c, m in report.totals.items()}})
+    else:
+        for problem in report.problems:
+            console.print(f"problem: {problem}", markup=False)
+        totals = ", ".join(m.format() for m in report.totals.values()) or "none yet"
+        verdict = "the ledger holds" if report.ok else f"{len(report.problems)} problems"
+        console.print(f"{verdict}: every entry balances, every stored balance equals its postings, "
+                      f"no wallet below zero; money in from outside: {totals}" if report.ok else verdict)
+    return 0 if report.ok else 1
+
+
+def cmd_vouchers_create(args: argparse.Namespace, console: Console) -> int:
+    setup_django()
+    from pressplant.money import Money, MoneyError
+    from pressplant.payments.actions import create_vouchers
+    from pressplant.payments.errors import InvalidVoucherBatch
+
+    try:
+        amount = Money.parse(args.amount, args.currency.upper())
+        codes = create_vouchers(amount, args.count, batch=args.batch)
+    except (MoneyError, InvalidVoucherBatch) as exc:
+        raise CommandError(str(exc)) from None
+    value = amount.format().split()[0]
+    if args.csv:
+        _write_voucher_csv(Path(args.csv), codes, value, amount.currency)
+    if args.json:
+        _print_json(console, {"amount": amount.as_api(), "codes": codes})
+    elif not args.csv:
+        console.file.write("".join(code + "\n" for code in codes))
+    return 0
+
+
+def _write_voucher_csv(path: Path, codes: list[str], amount: str, currency: str) -> None:
+    """The codes exist in clear only here: written to a .part file, then renamed, never half a file."""
+    import csv
+
+    part = path.with_name(path.name + ".part")
+    with part.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["code", "amount", "currency"])
+        writer.writerows([code, amount, currency] for code in codes)
+    part.replace(path)
+
+
 _COMMANDS: list[tuple[str, Handler, str, list[tuple[tuple[str, ...], dict[str, Any]]]]] = [
     ("formats", cmd_formats, "list the sellable formats", []),
     ("probe", cmd_probe, "describe an audio file and check it can be a master", [
@@ -230,6 +289,14 @@ _COMMANDS: list[tuple[str, Handler, str, list[tuple[tuple[str, ...], dict[str, A
         (("--cover",), {"help": "a JPEG or PNG to embed as the front cover"}),
     ]),
     ("demo", cmd_demo, "build the synthesized demo catalogue and encode a track into every format", []),
+    ("ledger verify", cmd_ledger_verify, "prove the ledger balances and its stored balances hold", []),
+    ("vouchers create", cmd_vouchers_create, "make PIN vouchers and print their codes, one per line", [
+        (("--amount",), {"required": True, "help": "value of each voucher, e.g. 10.00"}),
+        (("--currency",), {"required": True, "help": "ISO 4217 code, e.g. GBP"}),
+        (("--count",), {"type": int, "default": 1, "help": "how many vouchers (default 1)"}),
+        (("--batch",), {"default": "", "help": "a label for the batch, shown in the admin"}),
+        (("--csv",), {"metavar": "FILE", "help": "also write the codes to this CSV file"}),
+    ]),
     ("ingest", cmd_ingest, "add a folder of lossless masters to the catalogue", [
         (("path",), {"help": "a folder tree of FLAC/WAV/AIFF files (or one file)"}),
     ]),

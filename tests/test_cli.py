@@ -118,3 +118,36 @@ def test_demo_builds_its_catalogue_once_and_encodes_every_format(home):
     assert [r["size_bytes"] for r in again["renditions"]] == [r["size_bytes"] for r in data["renditions"]]
     labels = {path.name for path in (home / "demo-masters").iterdir()}
     assert len(labels) >= 3
+
+
+def test_vouchers_are_printed_one_per_line_and_written_to_csv(home, tmp_path):
+    result = run(home, "vouchers", "create", "--amount", "10.00", "--currency", "GBP", "--count", "100")
+    assert result.returncode == 0, result.stderr
+    codes = result.stdout.split()
+    assert len(codes) == 100 == len(set(codes))
+    assert all(len(code) == 19 and code.count("-") == 3 for code in codes)
+    csv_path = tmp_path / "batch.csv"
+    assert run(home, "vouchers", "create", "--amount", "5", "--currency", "eur", "--count", "3",
+               "--csv", str(csv_path)).returncode == 0
+    lines = csv_path.read_text().splitlines()
+    assert lines[0] == "code,amount,currency" and len(lines) == 4 and lines[1].endswith(",5.00,EUR")
+    refused = run(home, "vouchers", "create", "--amount", "0.001", "--currency", "GBP")
+    assert refused.returncode == 1 and "more decimals than GBP allows" in refused.stderr
+
+
+def test_ledger_verify_holds_and_names_a_tampered_balance(home):
+    import sqlite3
+
+    assert run(home, "ledger", "verify").returncode == 0
+    redeem = ("import django; django.setup(); from pressplant.payments.actions import create_vouchers, "
+              "redeem_voucher; from pressplant.money import Money; "
+              "redeem_voucher(7, create_vouchers(Money(1000, 'GBP'), 1)[0])")
+    env = {**os.environ, "PRESSPLANT_HOME": str(home), "DJANGO_SETTINGS_MODULE": "pressplant.settings"}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-c", redeem], env=env, check=True, timeout=120)
+    held = json.loads(run(home, "ledger", "verify", "--json").stdout)
+    assert held["ok"] and held["money_from_outside"]["GBP"] == {"amount_minor": 1000, "currency": "GBP"}
+    with sqlite3.connect(home / "pressplant.sqlite3") as db:
+        db.execute("UPDATE ledger_account SET balance_minor = 900 WHERE code = 'customer:7:wallet'")
+    broken = run(home, "ledger", "verify")
+    assert broken.returncode == 1 and "customer:7:wallet" in broken.stdout
