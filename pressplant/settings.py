@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "pressplant.pricing",
     "pressplant.delivery",
     "pressplant.orders",
+    "pressplant.storefront",
 ]
 
 MIDDLEWARE = [

@@ -119,6 +119,19 @@ class ReleaseQuerySet(models.QuerySet["Release"]):
     def quarantined(self) -> ReleaseQuerySet:
         return self.filter(status=Release.Status.QUARANTINED)
 
+    def search(self, text: str) -> ReleaseQuerySet:
+        """Releases whose title, artist, label, a track's title or artist, an ISRC or the UPC match `text`."""
+        words = text.split()
+        found = self
+        for word in words:
+            code = word.replace("-", "").upper()
+            found = found.filter(
+                Q(title__icontains=word) | Q(artist_display__icontains=word) | Q(label__name__icontains=word)
+                | Q(tracks__title__icontains=word) | Q(tracks__artist_display__icontains=word)
+                | Q(tracks__isrc=code) | Q(upc=code.lstrip("0")) | Q(upc=code) | Q(genre__iexact=word)
+            )
+        return found.distinct()
+
 
 class Release(models.Model):
     class Type(models.TextChoices):

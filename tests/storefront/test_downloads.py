@@ -1,0 +1,75 @@
+"""The download door: only the buyer, only what they bought, resumable, and albums as one ZIP."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.test import Client
+
+from pressplant.accounts.actions import issue_token, sign_up
+from pressplant.catalogue.models import Release
+from pressplant.delivery.links import download_path, download_token
+from pressplant.orders.actions import OrderItem, place_order
+from tests.independent import decoded_samples
+from tests.orders.conftest import PASSWORD, fund
+
+
+@pytest.fixture
+def bought(buyer, tracks):
+    fund(buyer, 10_000)
+    release = Release.objects.get()
+    place_order(buyer, [OrderItem("mp3-v0", track_id=tracks[0].pk), OrderItem("flac", release_id=release.pk)], "k")
+    return buyer
+
+
+def _client(customer) -> Client:
+    client = Client()
+    client.force_login(customer.user)
+    return client
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_buyer_downloads_a_track_and_resumes_it(bought, tracks, tmp_path, flushable_ledger):
+    path = download_path(bought.pk, "track", tracks[0].pk, "mp3-v0")
+    whole = _body(_client(bought).get(path))
+    rest = _client(bought).get(path, headers={"Range": "bytes=1000-"})
+    assert rest.status_code == 206 and _body(rest) == whole[1000:]
+    out = tmp_path / "one.mp3"
+    out.write_bytes(whole)
+    assert decoded_samples(out) == 44_100
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_album_downloads_as_one_zip(bought, flushable_ledger):
+    release = Release.objects.get()
+    response = _client(bought).get(download_path(bought.pk, "release", release.pk, "flac"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(_body(response))).namelist()
+    assert names[0] == "cover.jpg" and names[-1] == "manifest.json" and len(names) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_token_opens_the_door_too(bought, tracks, flushable_ledger):
+    response = Client().get(download_path(bought.pk, "track", tracks[0].pk, "mp3-v0"),
+                            headers={"Authorization": f"Bearer {issue_token(bought)}"})
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_other_accounts_tampered_expired_and_unbought_links_get_403_and_no_bytes(bought, tracks):
+    other = sign_up("other@example.com", PASSWORD, "GB")
+    good = download_path(bought.pk, "track", tracks[0].pk, "mp3-v0")
+    expired = "/download/" + download_token(bought.pk, "track", tracks[0].pk, "mp3-v0", ttl_seconds=-1)
+    tampered = good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB")
+    unbought = download_path(bought.pk, "track", tracks[1].pk, "wav")  # the release was bought in FLAC
+    cases = [(_client(other), good), (_client(bought), expired), (_client(bought), tampered),
+             (_client(bought), unbought), (Client(), good)]
+    for client, path in cases:
+        response = client.get(path)
+        assert response.status_code == 403 and b"RIFF" not in _body(response) and b"ID3" not in _body(response)
