@@ -185,41 +185,44 @@ def cmd_ingest(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     setup_django()
-    import time
-
     from django.conf import settings
 
     from pressplant.catalogue.actions import ingest_tree
-    from pressplant.catalogue.models import Track
-    from pressplant.delivery.cache import get_or_create_rendition
-    from pressplant.demo import build_demo_masters
+    from pressplant.demo import build_demo_masters, ensure_demo_buyer
 
-    folder = build_demo_masters(Path(settings.HOME) / "demo-masters")
-    report = ingest_tree(folder)
-    track = Track.objects.select_related("release", "master").order_by("release__title", "position").first()
-    if track is None:
-        raise CommandError("the demo catalogue is empty: " + report.summary())
-    rows = []
-    for fmt in FORMATS.values():
-        estimate = track.size_estimate(fmt.name)
-        started = time.perf_counter()
-        rendition = get_or_create_rendition(track, fmt.name)
-        seconds = time.perf_counter() - started
-        rows.append({"format": fmt.name, "size_bytes": rendition.size_bytes, "estimate_bytes": estimate.size_bytes,
-                     "seconds": round(seconds, 3), "storage_key": rendition.storage_key})
+    with console.status("building the demo catalogue (once; about a minute the first time)"):
+        report = ingest_tree(build_demo_masters(Path(settings.HOME) / "demo-masters"))
+        email, password = ensure_demo_buyer()
+    url = f"http://{args.host}:{args.port}/"
     if args.json:
-        _print_json(console, {"ingest": report.as_dict(), "track": str(track), "renditions": rows})
+        _print_json(console, {"url": url, "email": email, "password": password, "ingest": report.as_dict()})
+    else:
+        console.print(report.summary(), markup=False)
+        console.print(f"\nPressplant demo store: {url}\nsign in as {email} / {password} (50.00 GBP to spend)",
+                      markup=False)
+    if args.no_serve:
         return 0
-    console.print(report.summary())
-    table = Table(title=f"{track.release} / {track.title}: every format")
-    for column in ("format", "bytes", "estimated before encoding", "encode (0 s: cached)"):
-        table.add_column(column, justify="left" if column == "format" else "right")
-    for row in rows:
-        table.add_row(str(row["format"]), f"{row['size_bytes']:,}", f"{row['estimate_bytes']:,}",
-                      f"{row['seconds']:.2f} s")
-    console.print(table)
-    console.print(f"media under {settings.MEDIA_ROOT}")
+    return _serve(args)
+
+
+def cmd_serve(args: argparse.Namespace, console: Console) -> int:
+    setup_django()
+    console.print(f"Pressplant on http://{args.host}:{args.port}/ (Ctrl-C stops it)", markup=False)
+    return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from pressplant.server import serve
+
+    serve(args.host, args.port, workers=args.workers)
     return 0
+
+
+_SERVER_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+    (("--host",), {"default": "127.0.0.1", "help": "address to listen on (default 127.0.0.1)"}),
+    (("--port",), {"type": int, "default": 8000, "help": "port (default 8000)"}),
+    (("--workers",), {"type": int, "default": 1, "help": "worker processes (default 1)"}),
+]
 
 
 def cmd_ledger_verify(args: argparse.Namespace, console: Console) -> int:
@@ -288,7 +291,11 @@ _COMMANDS: list[tuple[str, Handler, str, list[tuple[tuple[str, ...], dict[str, A
         (("--artist",), {"action": "append", "help": "artist tag (repeatable)"}),
         (("--cover",), {"help": "a JPEG or PNG to embed as the front cover"}),
     ]),
-    ("demo", cmd_demo, "build the synthesized demo catalogue and encode a track into every format", []),
+    ("demo", cmd_demo, "build the demo catalogue and buyer, then serve the store", [
+        *_SERVER_OPTIONS,
+        (("--no-serve",), {"action": "store_true", "help": "build the demo and exit"}),
+    ]),
+    ("serve", cmd_serve, "serve the store", _SERVER_OPTIONS),
     ("ledger verify", cmd_ledger_verify, "prove the ledger balances and its stored balances hold", []),
     ("vouchers create", cmd_vouchers_create, "make PIN vouchers and print their codes, one per line", [
         (("--amount",), {"required": True, "help": "value of each voucher, e.g. 10.00"}),

@@ -212,3 +212,25 @@ def build_demo_masters(folder: Path) -> Path:
             write_tags(part, FORMATS["flac"], tags, None)
             part.replace(path)
     return folder
+
+
+DEMO_BUYER_EMAIL = "demo@pressplant.test"
+DEMO_BUYER_PASSWORD = "listen-to-the-demo"  # noqa: S105  (a published demo account, not a secret)
+DEMO_BUYER_TOP_UP = "50.00"
+
+
+def ensure_demo_buyer() -> tuple[str, str]:
+    """The demo buyer, with a wallet topped up once by a voucher (idempotent): (email, password)."""
+    from pressplant.accounts.actions import sign_up
+    from pressplant.accounts.models import Customer
+    from pressplant.ledger.actions import entries_for
+    from pressplant.money import Money
+    from pressplant.payments.actions import create_vouchers, redeem_voucher
+
+    customer = Customer.objects.filter(user__email=DEMO_BUYER_EMAIL).first()
+    if customer is None:
+        customer = sign_up(DEMO_BUYER_EMAIL, DEMO_BUYER_PASSWORD, "GB")
+    if not entries_for(customer.wallet_account).exists():
+        code = create_vouchers(Money.parse(DEMO_BUYER_TOP_UP, customer.currency), 1, batch="demo")[0]
+        redeem_voucher(customer.pk, code)
+    return DEMO_BUYER_EMAIL, DEMO_BUYER_PASSWORD

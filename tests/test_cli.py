@@ -104,20 +104,47 @@ def test_ingest_of_a_missing_folder_is_an_error(home, tmp_path):
     assert result.returncode == 1 and "nowhere: no such file or folder" in result.stderr
 
 
-def test_demo_builds_its_catalogue_once_and_encodes_every_format(home):
-    first = run(home, "demo", "--json")
+def test_demo_builds_its_catalogue_and_buyer_once(home):
+    first = run(home, "demo", "--json", "--no-serve", "--port", "8123")
     assert first.returncode == 0, first.stderr
     data = json.loads(first.stdout)
     assert data["ingest"]["counts"]["added"] >= 60 and len(data["ingest"]["releases_added"]) >= 8
     assert data["ingest"]["quarantined"] == []
-    every_format = [row["name"] for row in json.loads(run(home, "formats", "--json").stdout)]
-    assert [r["format"] for r in data["renditions"]] == every_format
-    assert all(r["size_bytes"] > 0 for r in data["renditions"])
-    again = json.loads(run(home, "demo", "--json").stdout)
+    assert data["url"] == "http://127.0.0.1:8123/" and data["email"] and data["password"]
+    again = json.loads(run(home, "demo", "--json", "--no-serve").stdout)
     assert again["ingest"]["counts"]["added"] == 0 and again["ingest"]["counts"]["unchanged"] >= 60
-    assert [r["size_bytes"] for r in again["renditions"]] == [r["size_bytes"] for r in data["renditions"]]
     labels = {path.name for path in (home / "demo-masters").iterdir()}
     assert len(labels) >= 3
+    ledger = json.loads(run(home, "ledger", "verify", "--json").stdout)
+    assert ledger["ok"] and ledger["money_from_outside"]["GBP"]["amount_minor"] == 5_000  # topped up once
+
+
+def test_serve_answers_on_its_port(home):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env["PRESSPLANT_HOME"] = str(home)
+    server = subprocess.Popen([*COMMAND, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/", timeout=5) as response:
+                    assert response.status == 200 and b"Django" in response.read()
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_vouchers_are_printed_one_per_line_and_written_to_csv(home, tmp_path):
