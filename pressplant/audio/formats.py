@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pressplant.audio.errors import UnknownFormat
 
@@ -68,6 +68,8 @@ class Format:
     """Average bitrate used for size estimates of VBR formats (LAME's documented averages)."""
     estimate_error: float = 0.02
     """Documented bound of |estimate - actual| / actual for the size estimate."""
+    excerpt_seconds: float | None = None
+    """Set for previews: the rendition is this long an excerpt of the track (see excerpt_window)."""
 
     @property
     def is_vbr(self) -> bool:
@@ -135,15 +137,37 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
             DepthPolicy.KEEP, TagKind.ID3_CHUNK, is_lossless=True, estimate_error=0.01),
 )}
 
+PREVIEW = replace(_mp3("preview", "Preview (30 s, MP3 96 kb/s)", bitrate_bps=96_000), excerpt_seconds=30.0)
+"""The low-bitrate excerpt the release page plays: made like any rendition, never sold."""
+PREVIEW_FORMATS: dict[str, Format] = {PREVIEW.name: PREVIEW}
+
 MP3_RATES_HZ = (32_000, 44_100, 48_000)
+_EXCERPT_FADE_SECONDS = 1.0
 
 
 def get_format(name: str) -> Format:
-    try:
-        return FORMATS[name]
-    except KeyError:
+    """A sellable format, or the preview format, by name."""
+    found = FORMATS.get(name) or PREVIEW_FORMATS.get(name)
+    if found is None:
         known = ", ".join(FORMATS)
-        raise UnknownFormat(f"unknown format {name!r}; known formats: {known}") from None
+        raise UnknownFormat(f"unknown format {name!r}; known formats: {known}")
+    return found
+
+
+def excerpt_window(fmt: Format, duration_samples: int, rate_hz: int) -> tuple[int, int] | None:
+    """(first sample, number of samples) of a preview: `excerpt_seconds` from a third of the way in,
+    moved earlier so it ends with the track; the whole track when it is shorter. None: not an excerpt."""
+    if fmt.excerpt_seconds is None:
+        return None
+    length = min(duration_samples, round(fmt.excerpt_seconds * rate_hz))
+    start = min(duration_samples // 3, duration_samples - length)
+    return start, length
+
+
+def excerpt_fades(length_samples: int, rate_hz: int) -> tuple[float, float]:
+    """(fade-in, fade-out) seconds of an excerpt: a second each, less for a very short one."""
+    fade = min(_EXCERPT_FADE_SECONDS, length_samples / rate_hz / 4)
+    return fade, fade
 
 
 def output_rate_hz(fmt: Format, master_rate_hz: int) -> int:

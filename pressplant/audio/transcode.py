@@ -17,7 +17,15 @@ import av.filter
 
 from pressplant.audio.cover import prepare_cover
 from pressplant.audio.errors import AudioError, EncodeError
-from pressplant.audio.formats import Encoder, Format, get_format, output_depth_bits, output_rate_hz
+from pressplant.audio.formats import (
+    Encoder,
+    Format,
+    excerpt_fades,
+    excerpt_window,
+    get_format,
+    output_depth_bits,
+    output_rate_hz,
+)
 from pressplant.audio.metadata import Gapless, TrackTags
 from pressplant.audio.mp3 import encode_mp3
 from pressplant.audio.probe import ProbeResult, probe
@@ -72,6 +80,12 @@ class _Target:
     rate_hz: int
     layout: str
     bits: int | None
+    excerpt: tuple[int, int] | None = None
+    """(first sample, samples) of the master to take, for previews; None: all of it."""
+
+    def output_samples(self, source: ProbeResult) -> int:
+        taken = self.excerpt[1] if self.excerpt else source.duration_samples
+        return taken * self.rate_hz // source.sample_rate_hz
 
 
 def transcode(master: Path | str, fmt: Format | str, out: Path | str, tags: TrackTags | None = None,
@@ -106,7 +120,7 @@ def transcode(master: Path | str, fmt: Format | str, out: Path | str, tags: Trac
         part.unlink(missing_ok=True)
         raise EncodeError(f"{master.name} -> {fmt.name}: {exc}") from exc
     return RenditionInfo(path=out, format=fmt, size_bytes=size_bytes,
-                         duration_samples=source.duration_samples * target.rate_hz // source.sample_rate_hz,
+                         duration_samples=target.output_samples(source),
                          sample_rate_hz=target.rate_hz, bit_depth=target.bits, channels=source.channels
                          if source.channels <= 2 or fmt.is_lossless else 2, encoder_settings=settings)
 
@@ -120,7 +134,8 @@ def _target(fmt: Format, source: ProbeResult) -> _Target:
     channels = source.channels if fmt.is_lossless else min(source.channels, 2)
     layout = {1: "mono", 2: "stereo"}.get(channels) or av.AudioLayout(f"{channels}c").name
     return _Target(encoder=encoder, sample_format=sample_format, rate_hz=output_rate_hz(fmt, source.sample_rate_hz),
-                   layout=layout, bits=bits)
+                   layout=layout, bits=bits,
+                   excerpt=excerpt_window(fmt, source.duration_samples, source.sample_rate_hz))
 
 
 def _encode(master: Path, part: Path, fmt: Format, target: _Target) -> Gapless | None:
@@ -185,13 +200,16 @@ def _converted(source: av.container.InputContainer, stream: av.audio.stream.Audi
     source_format, target_format = context.format, av.AudioFormat(target.sample_format)
     is_exact = source_format.name == target_format.name or (
         encoder_converts and target_format.bytes >= source_format.bytes)
-    if same_shape and is_exact:
+    if same_shape and is_exact and target.excerpt is None:
         yield from source.decode(stream)
         return
     graph = _conversion_graph(stream, target)
+    stop_at = sum(target.excerpt) if target.excerpt else None
     for frame in source.decode(stream):
         graph.push(frame)
         yield from _drain(graph)
+        if stop_at is not None and _starts_after(frame, stop_at, context.sample_rate):
+            break  # an excerpt needs nothing past its end
     graph.push(None)
     yield from _drain(graph)
 
@@ -204,10 +222,31 @@ def _conversion_graph(stream: av.audio.stream.AudioStream, target: _Target) -> a
     options = [f"osr={target.rate_hz}", f"osf={target.sample_format}", f"ochl={target.layout}", _RESAMPLER]
     if target.sample_format.startswith("s16"):
         options.append(_DITHER)
+    nodes += _excerpt_filters(graph, target, context.sample_rate)
     nodes.append(graph.add("aresample", ":".join(options)))
     nodes.append(graph.add("abuffersink"))
     graph.link_nodes(*nodes).configure()
     return graph
+
+
+def _starts_after(frame: av.AudioFrame, sample: int, rate_hz: int) -> bool:
+    if frame.pts is None or frame.time_base is None:
+        return False
+    return bool(frame.pts * frame.time_base * rate_hz > sample)
+
+
+def _excerpt_filters(graph: av.filter.Graph, target: _Target, rate_hz: int) -> list[av.filter.context.FilterContext]:
+    """Cut a preview out of the master, sample-exact, with a fade in and out."""
+    if target.excerpt is None:
+        return []
+    start, length = target.excerpt
+    fade_in, fade_out = excerpt_fades(length, rate_hz)
+    return [
+        graph.add("atrim", f"start_sample={start}:end_sample={start + length}"),
+        graph.add("asetpts", "PTS-STARTPTS"),
+        graph.add("afade", f"t=in:d={fade_in:.3f}"),
+        graph.add("afade", f"t=out:st={length / rate_hz - fade_out:.3f}:d={fade_out:.3f}"),
+    ]
 
 
 def _drain(graph: av.filter.Graph) -> Iterator[av.AudioFrame]:
@@ -223,7 +262,7 @@ def _drain(graph: av.filter.Graph) -> Iterator[av.AudioFrame]:
 def _verify(part: Path, fmt: Format, target: _Target, source: ProbeResult) -> int:
     """Probe the new file as an independent reader would; return its size in bytes."""
     result = probe(part, master=False)
-    expected_samples = source.duration_samples * target.rate_hz // source.sample_rate_hz
+    expected_samples = target.output_samples(source)
     tolerance = 0 if fmt.is_lossless else target.rate_hz // 10
     problems = []
     if result.sample_rate_hz != target.rate_hz:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from pressplant.accounts.models import Customer
+from pressplant.audio.formats import FORMATS
 from pressplant.catalogue.models import Release, Track
 from pressplant.delivery.cache import exact_sizes
 from pressplant.ledger.actions import balance, post_entry
@@ -94,6 +95,8 @@ def _replay(customer: Customer, key: str, fingerprint: str) -> Order | None:
 
 
 def _price(customer: Customer, item: OrderItem) -> _Priced:
+    if item.format_name not in FORMATS:
+        raise UnknownItem(f"{item.format_name!r} is not a format on sale; formats: {', '.join(FORMATS)}")
     if item.track_id is not None and item.release_id is None:
         return _price_track(customer, item, item.track_id)
     if item.release_id is not None and item.track_id is None:

@@ -15,6 +15,7 @@ from pressplant.orders.actions import (
     IdempotencyKeyReused,
     OrderItem,
     PaymentRequired,
+    UnknownItem,
     place_order,
 )
 from pressplant.orders.models import Entitlement, Order, OrderLine
@@ -141,3 +142,12 @@ def test_the_same_key_200_times_at_once_is_one_order(buyer, tracks, flushable_le
     assert all(isinstance(r, Order) for r in results), [r for r in results if not isinstance(r, Order)][:3]
     assert {r.pk for r in results} == {Order.objects.get().pk}
     assert _wallet(buyer) == Money(5_000 - Order.objects.get().total_minor, "GBP") and verify_ledger().ok
+
+
+@pytest.mark.django_db
+def test_previews_and_unknown_formats_are_not_for_sale(buyer, tracks):
+    fund(buyer, 1000)
+    for name in ("preview", "mp3-999"):
+        with pytest.raises(UnknownItem, match="is not a format on sale"):
+            place_order(buyer, [OrderItem(name, track_id=tracks[0].pk)], f"k-{name}")
+    assert Order.objects.count() == 0 and _wallet(buyer) == Money(1000, "GBP")
