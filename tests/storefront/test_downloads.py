@@ -73,3 +73,13 @@ def test_other_accounts_tampered_expired_and_unbought_links_get_403_and_no_bytes
     for client, path in cases:
         response = client.get(path)
         assert response.status_code == 403 and b"RIFF" not in _body(response) and b"ID3" not in _body(response)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_anyone_hears_a_30_second_preview(tracks, tmp_path, flushable_ledger):
+    response = Client().get(f"/preview/{tracks[0].pk}.mp3")
+    assert response.status_code == 200 and response["Content-Type"] == "audio/mpeg"
+    out = tmp_path / "preview.mp3"
+    out.write_bytes(_body(response))
+    assert decoded_samples(out) == 44_100  # the one-second track whole
+    assert Client().get("/preview/999999.mp3").status_code == 404

@@ -1,0 +1,48 @@
+"""Buying and the library: the Buy buttons post here, and the library lists what was bought with a fresh
+download link for each item. Buying is orders.actions.place_order, the same action the JSON API calls."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from pressplant.orders.actions import OrderError, place_order
+from pressplant.orders.shop import library as library_items
+from pressplant.storefront.downloads import request_customer
+from pressplant.storefront.forms import BuyForm
+from pressplant.storefront.pages import render_page, sign_in_first
+
+
+@require_POST
+def buy(request: HttpRequest) -> HttpResponse:
+    form = BuyForm(request.POST)
+    if not form.is_valid():
+        if "release" in form.cleaned_data:
+            messages.error(request, _("Choose one of the formats listed, then press Buy."))
+            return redirect("storefront:release", release_id=form.cleaned_data["release"])
+        return HttpResponseBadRequest(_("This is not a purchase the store understands."))
+    release_url = reverse("storefront:release", kwargs={"release_id": form.cleaned_data["release"]})
+    customer = request_customer(request)
+    if customer is None:
+        messages.info(request, _("Sign in (or create an account) to buy; you will come back to the release."))
+        return sign_in_first(request, release_url)
+    try:
+        order = place_order(customer, [form.order_item()], form.cleaned_data["idempotency_key"])
+    except OrderError as error:
+        messages.error(request, _("Nothing was charged: %(reason)s.") % {"reason": error})
+        return HttpResponseRedirect(release_url)
+    messages.success(request, _("Thank you! Order %(number)s is paid (%(total)s); download it below.")
+                     % {"number": order.pk, "total": order.total.format()})
+    return redirect("storefront:library")
+
+
+@require_safe
+def library(request: HttpRequest) -> HttpResponse:
+    customer = request_customer(request)
+    if customer is None:
+        return sign_in_first(request)
+    return render_page(request, "storefront/library.html", {"items": library_items(customer)}, customer=customer)

@@ -1,0 +1,30 @@
+"""How the storefront writes durations and file sizes."""
+
+from __future__ import annotations
+
+from django import template
+
+from pressplant.audio.formats import FORMATS
+from pressplant.pricing.quote import BYTES_PER_MB
+
+register = template.Library()
+
+
+@register.filter
+def duration(duration_ms: int) -> str:
+    """245_000 -> "4:05" (minutes:seconds, rounded to the nearest second)."""
+    seconds = round(duration_ms / 1000)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@register.filter
+def megabytes(size_bytes: int) -> str:
+    """1_234_567 -> "1.2": megabytes of 10^6 bytes, as the store prices them, with one decimal."""
+    return f"{size_bytes / BYTES_PER_MB:.1f}"
+
+
+@register.filter
+def format_title(format_name: str) -> str:
+    """"mp3-320" -> "MP3 320 kb/s": the formats table's title for a format name."""
+    row = FORMATS.get(format_name)
+    return row.title if row is not None else format_name

@@ -1,0 +1,21 @@
+from django.urls import URLPattern, URLResolver, include, path
+
+from pressplant.storefront import purchases, views, wallet
+
+app_name = "storefront"
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.home, name="home"),
+    path("artists/", views.artists, name="artists"),
+    path("artists/<int:artist_id>/", views.artist, name="artist"),
+    path("labels/", views.labels, name="labels"),
+    path("labels/<int:label_id>/", views.label, name="label"),
+    path("genres/", views.genres, name="genres"),
+    path("genres/<str:name>/", views.genre, name="genre"),
+    path("search/", views.search, name="search"),
+    path("releases/<int:release_id>/", views.release, name="release"),
+    path("covers/<int:release_id>.jpg", views.cover, name="cover"),
+    path("buy/", purchases.buy, name="buy"),
+    path("library/", purchases.library, name="library"),
+    path("wallet/", wallet.wallet, name="wallet"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
