@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_end_to_end import Store, store  # noqa: F401  (a served store with one release)
+from tests.test_end_to_end import Store
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
