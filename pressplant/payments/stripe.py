@@ -185,3 +185,8 @@ def _json_object(raw: bytes, error: type[Exception]) -> dict[str, Any]:
 
 def _setting(name: str) -> str:
     return str(getattr(settings, name, "") or os.environ.get(name, ""))
+
+
+def is_configured() -> bool:
+    """Whether card top-ups can be offered: a Stripe API key is set."""
+    return bool(_setting("STRIPE_SECRET_KEY"))

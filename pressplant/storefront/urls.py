@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from pressplant.storefront import purchases, views, wallet
+from pressplant.storefront import purchases, topup, views, wallet
 
 app_name = "storefront"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -17,5 +17,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("buy/", purchases.buy, name="buy"),
     path("library/", purchases.library, name="library"),
     path("wallet/", wallet.wallet, name="wallet"),
+    path("wallet/top-up/", topup.top_up, name="top_up"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from pressplant.accounts.models import Customer
 from pressplant.ledger.errors import LedgerError
 from pressplant.orders.shop import wallet_history
+from pressplant.payments import stripe
 from pressplant.payments.actions import redeem_voucher
 from pressplant.payments.errors import VoucherAlreadyRedeemed, VoucherError
 from pressplant.storefront.downloads import request_customer
@@ -27,8 +28,8 @@ def wallet(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and _redeem(request, customer, form.cleaned_data["code"]):
         return redirect("storefront:wallet")
     status = 400 if form.is_bound else 200
-    return render_page(request, "storefront/wallet.html", {"form": form, "history": wallet_history(customer)},
-                       customer=customer, status=status)
+    context = {"form": form, "history": wallet_history(customer), "card_payments": stripe.is_configured()}
+    return render_page(request, "storefront/wallet.html", context, customer=customer, status=status)
 
 
 def _redeem(request: HttpRequest, customer: Customer, code: str) -> bool:
