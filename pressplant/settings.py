@@ -111,6 +111,7 @@ PASSWORD_HASHERS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -157,6 +158,11 @@ RENDITION_WORK_DIR = Path(os.environ.get("PRESSPLANT_WORK_DIR", str(HOME / "work
 PRESSPLANT_X_ACCEL_REDIRECT_PREFIX = os.environ.get("PRESSPLANT_X_ACCEL_REDIRECT_PREFIX", "")
 """Behind nginx: the internal location that serves media (e.g. /protected-media/); files then go out by
 X-Accel-Redirect and nginx handles Range. Empty: the app streams files itself."""
+
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+"""Stripe's API key: card top-ups through Stripe Checkout are offered only when it is set."""
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+"""The signing secret of the /payments/stripe/webhook endpoint; without it every webhook is refused."""
 
 LOGGING = {
     "version": 1,
