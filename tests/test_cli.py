@@ -14,6 +14,7 @@ import pytest
 from pressplant.demo import MasterSpec, write_master
 from tests.catalogue.masters import tag
 from tests.independent import audio_stream, decoded_samples, ffprobe
+from tests.together import free_port
 
 COMMAND = [str(Path(sys.executable).parent / "pressplant")]
 
@@ -120,13 +121,10 @@ def test_demo_builds_its_catalogue_and_buyer_once(home):
 
 
 def test_serve_answers_on_its_port(home):
-    import socket
     import time
     import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env["PRESSPLANT_HOME"] = str(home)
     server = subprocess.Popen([*COMMAND, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -19,20 +17,15 @@ import pytest
 
 from tests.catalogue.masters import image_bytes, tag, write_sine
 from tests.independent import audio_stream, decoded_samples, ffprobe, require, tool_output
+from tests.together import free_port, wait_for_port
 
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Store:
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
         self.env["PRESSPLANT_HOME"] = str(home)
@@ -69,13 +62,7 @@ def store(tmp_path):
     store.cli("ingest", str(tmp_path / "drop"))
     server = subprocess.Popen([str(BIN / "pressplant"), "serve", "--port", str(store.port)], env=store.env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(store.base + "/api/v1/formats", timeout=5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
+    wait_for_port(store.port)
     yield store
     server.terminate()
     server.wait(timeout=30)

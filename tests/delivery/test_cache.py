@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connections
 from django.utils import timezone
 
 from pressplant.audio.errors import EncodeError, UnknownFormat
@@ -25,6 +24,7 @@ from pressplant.delivery import actions, cache
 from pressplant.delivery.cache import get_or_create_rendition
 from pressplant.delivery.models import Rendition
 from tests.delivery import workers
+from tests.together import run_together
 
 
 @pytest.fixture
@@ -95,24 +95,7 @@ def test_concurrent_requests_in_threads_encode_once(tracks, encodes, media_stora
 
 def _ask_together(track: Track, format_name: str, callers: int) -> list[Rendition | BaseException]:
     """`callers` threads ask for the same rendition at the same moment."""
-    barrier = threading.Barrier(callers)
-    results: list[Rendition | BaseException] = []
-
-    def ask() -> None:
-        barrier.wait()
-        try:
-            results.append(get_or_create_rendition(track, format_name))
-        except BaseException as exc:  # reported by the callers' assertions
-            results.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=ask) for _ in range(callers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return run_together(callers, lambda _: get_or_create_rendition(track, format_name))
 
 
 @pytest.mark.django_db(transaction=True)

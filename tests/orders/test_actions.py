@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from pressplant.catalogue.models import Release, Track
 from pressplant.ledger.actions import balance, verify_ledger
@@ -22,6 +19,7 @@ from pressplant.orders.models import Entitlement, Order, OrderLine
 from pressplant.pricing.actions import quote_for_release, quote_for_track
 from pressplant.pricing.models import PriceRule
 from tests.orders.conftest import fund
+from tests.together import run_together
 
 
 def _wallet(customer) -> Money:
@@ -96,36 +94,11 @@ def _many_tracks(count: int) -> list[Track]:
     return Track.objects.bulk_create(made)
 
 
-def _together(count: int, work) -> list[object]:
-    """Run `work(i)` in `count` threads released at once. On PostgreSQL at most 60 hold a connection at a
-    time (the server allows 100 clients), as a pool of web workers would; SQLite has no such limit."""
-    barrier = threading.Barrier(count)
-    connections_allowed = threading.Semaphore(60 if connection.vendor == "postgresql" else count)
-    results: list[object] = [None] * count
-
-    def run(index: int) -> None:
-        barrier.wait()
-        with connections_allowed:
-            try:
-                results[index] = work(index)
-            except Exception as exc:  # the test counts refusals
-                results[index] = exc
-            finally:
-                connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_200_simultaneous_purchases_against_57_pounds_exactly_57_succeed(buyer, tracks, flushable_ledger):
     fund(buyer, 5_700)
     loops = _many_tracks(200)
-    results = _together(200, lambda i: place_order(buyer, [OrderItem("mp3-128", track_id=loops[i].pk)], f"k{i}"))
+    results = run_together(200, lambda i: place_order(buyer, [OrderItem("mp3-128", track_id=loops[i].pk)], f"k{i}"))
     paid = [r for r in results if isinstance(r, Order)]
     refused = [r for r in results if isinstance(r, PaymentRequired)]
     assert (len(paid), len(refused)) == (57, 143), [r for r in results if not isinstance(r, Order | PaymentRequired)]
@@ -138,7 +111,7 @@ def test_200_simultaneous_purchases_against_57_pounds_exactly_57_succeed(buyer, 
 def test_the_same_key_200_times_at_once_is_one_order(buyer, tracks, flushable_ledger):
     fund(buyer, 5_000)
     item = [OrderItem("mp3-320", track_id=tracks[2].pk)]
-    results = _together(200, lambda i: place_order(buyer, item, "the-same-click"))
+    results = run_together(200, lambda i: place_order(buyer, item, "the-same-click"))
     assert all(isinstance(r, Order) for r in results), [r for r in results if not isinstance(r, Order)][:3]
     assert {r.pk for r in results} == {Order.objects.get().pk}
     assert _wallet(buyer) == Money(5_000 - Order.objects.get().total_minor, "GBP") and verify_ledger().ok
