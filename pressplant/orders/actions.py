@@ -46,6 +46,10 @@ class UnknownItem(OrderError):
     code = "unknown_item"
 
 
+class UnknownFormat(OrderError):
+    code = "unknown_format"
+
+
 @dataclass(frozen=True, slots=True)
 class OrderItem:
     format_name: str
@@ -96,7 +100,7 @@ def _replay(customer: Customer, key: str, fingerprint: str) -> Order | None:
 
 def _price(customer: Customer, item: OrderItem) -> _Priced:
     if item.format_name not in FORMATS:
-        raise UnknownItem(f"{item.format_name!r} is not a format on sale; formats: {', '.join(FORMATS)}")
+        raise UnknownFormat(f"{item.format_name!r} is not a format on sale; formats: {', '.join(FORMATS)}")
     if item.track_id is not None and item.release_id is None:
         return _price_track(customer, item, item.track_id)
     if item.release_id is not None and item.track_id is None:

@@ -87,7 +87,7 @@ def test_unknown_items_and_formats_are_bad_requests(buyer, buyer_api, tracks):
     bad_format = buyer_api.post("/orders", {"items": [{"track_id": tracks[0].pk, "format": "wma"}]},
                                 {"Idempotency-Key": "f"})
     assert unknown.status_code == both.status_code == 400 and unknown.json()["code"] == "unknown_item"
-    assert bad_format.status_code == 400 and bad_format.json()["code"] == "unknown_item"  # the action's verdict
+    assert bad_format.status_code == 400 and bad_format.json()["code"] == "unknown_format"  # as the quotes say
     assert "'wma'" in bad_format.json()["message"]
 
 

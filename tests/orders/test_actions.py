@@ -12,7 +12,7 @@ from pressplant.orders.actions import (
     IdempotencyKeyReused,
     OrderItem,
     PaymentRequired,
-    UnknownItem,
+    UnknownFormat,
     place_order,
 )
 from pressplant.orders.models import Entitlement, Order, OrderLine
@@ -121,6 +121,6 @@ def test_the_same_key_200_times_at_once_is_one_order(buyer, tracks, flushable_le
 def test_previews_and_unknown_formats_are_not_for_sale(buyer, tracks):
     fund(buyer, 1000)
     for name in ("preview", "mp3-999"):
-        with pytest.raises(UnknownItem, match="is not a format on sale"):
+        with pytest.raises(UnknownFormat, match="is not a format on sale"):
             place_order(buyer, [OrderItem(name, track_id=tracks[0].pk)], f"k-{name}")
     assert Order.objects.count() == 0 and _wallet(buyer) == Money(1000, "GBP")
