@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pressplant.delivery.tokens import DownloadGrant, LinkError, sign, verify
@@ -30,6 +30,7 @@ def test_a_link_signed_with_another_secret_is_refused():
         verify(sign(GRANT, b"another secret"), SECRET, customer_id=42, now=0)
 
 
+@settings(max_examples=1000)
 @given(st.integers(0, 200), st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."))
 def test_any_changed_character_is_refused(position, replacement):
     token = sign(GRANT, SECRET)
@@ -39,3 +40,14 @@ def test_any_changed_character_is_refused(position, replacement):
     tampered = token[:position] + replacement + token[position + 1:]
     with pytest.raises(LinkError):
         verify(tampered, SECRET, customer_id=42, now=0)
+
+
+def test_the_spare_bits_of_the_last_base64_character_cannot_be_flipped():
+    """The signature's last character carries 2 unused bits: a sibling character decodes to the same
+    bytes, yet the link was changed and must be refused."""
+    token = sign(GRANT, SECRET)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(token[-1])
+    sibling = alphabet[last ^ 1]
+    with pytest.raises(LinkError):
+        verify(token[:-1] + sibling, SECRET, customer_id=42, now=0)
