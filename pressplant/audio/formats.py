@@ -78,15 +78,16 @@ class Format:
     def settings_text(self) -> str:
         """The encoder settings written into the file's tags and the album manifest."""
         if self.encoder is Encoder.LAME:
-            mode = f"-V {self.vbr_quality}" if self.is_vbr else f"-b {self.bitrate_bps_or_zero // 1000} --cbr"
+            mode = f"-V {self.vbr_quality}" if self.is_vbr else f"-b {self.bitrate_kbps} --cbr"
             return f"LAME {mode} -q 3"
         if self.bitrate_bps:
-            return f"{self.codec} {self.bitrate_bps // 1000} kb/s"
+            return f"{self.codec} {self.bitrate_kbps} kb/s"
         return self.codec
 
     @property
-    def bitrate_bps_or_zero(self) -> int:
-        return self.bitrate_bps or 0
+    def bitrate_kbps(self) -> int:
+        """The CBR/ABR bitrate in kb/s; 0 for VBR and lossless rows."""
+        return (self.bitrate_bps or 0) // 1000
 
 
 def _mp3(name: str, title: str, *, bitrate_bps: int | None = None, vbr_quality: int | None = None,

@@ -91,7 +91,7 @@ def _settings(fmt: Format, rate_hz: int, channels: int, lame_writes_tag: bool) -
     """The lame_set_* calls, in order, that make LAME encode `fmt` as FFmpeg's libmp3lame would."""
     rate_control = ([("lame_set_VBR", _VBR_MTRH), ("lame_set_VBR_quality", float(fmt.vbr_quality))]
                     if fmt.vbr_quality is not None
-                    else [("lame_set_brate", fmt.bitrate_bps_or_zero // 1000)])
+                    else [("lame_set_brate", fmt.bitrate_kbps)])
     return [("lame_set_num_channels", channels), ("lame_set_in_samplerate", rate_hz),
             ("lame_set_out_samplerate", rate_hz),
             ("lame_set_mode", _MONO if channels == 1 else _JOINT_STEREO),
