@@ -51,7 +51,9 @@ INSTALLED_APPS = [
     "pressplant.payments",
     "pressplant.pricing",
     "pressplant.delivery",
+    "pressplant.rights",
     "pressplant.orders",
+    "pressplant.royalties",
     "pressplant.storefront",
 ]
 

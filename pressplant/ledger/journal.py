@@ -32,7 +32,7 @@ ACCOUNT_KINDS: dict[str, AccountKind] = {
     "customer": AccountKind("wallet", r"customer:[1-9][0-9]*:wallet", may_go_negative=False),
     "store": AccountKind("store", r"store:[a-z0-9_-]+:(?P<currency>[A-Z]{3})", may_go_negative=True),
     "external": AccountKind("external", r"external:[a-z0-9_-]+:(?P<currency>[A-Z]{3})", may_go_negative=True),
-    "payable": AccountKind("payable", r"payable:[A-Za-z0-9_.-]+:(?P<currency>[A-Z]{3})", may_go_negative=False),
+    "payable": AccountKind("payable", r"payable:[A-Za-z0-9_.-]+:(?P<currency>[A-Z]{3})", may_go_negative=True),
     "tax": AccountKind("tax", r"tax:[A-Z]{2}:(?P<currency>[A-Z]{3})", may_go_negative=False),
 }
 """Code prefix -> kind. Wallets hold customers' money and never go negative; store and external

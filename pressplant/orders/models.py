@@ -30,6 +30,13 @@ class Order(models.Model):
     total_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     ledger_entry_id = models.BigIntegerField(null=True, blank=True)
+    territory = models.CharField(max_length=2, default="",
+                                 help_text="Where the sale took place: the licence and VAT country.")
+    declared_country = models.CharField(max_length=2, default="",
+                                        help_text="Evidence 1: the country the buyer declared.")
+    detected_country = models.CharField(max_length=2, blank=True,
+                                        help_text="Evidence 2: the trusted proxy's IP country header, if any.")
+    refunded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -67,6 +74,9 @@ class OrderLine(models.Model):
     """What was charged: the list price less what the buyer had paid for the item in another format."""
     currency = models.CharField(max_length=3)
     basis = models.CharField(max_length=300)
+    vat_minor = models.BigIntegerField(default=0)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=4, default=0)
+    ledger_entry_id = models.BigIntegerField(null=True, blank=True, help_text="The sale's one ledger entry.")
 
     class Meta:
         ordering = ("id",)
@@ -89,6 +99,47 @@ class OrderLine(models.Model):
     def list_price(self) -> Money:
         return Money(self.list_price_minor, self.currency)
 
+    @property
+    def ex_vat(self) -> Money:
+        return Money(self.price_minor - self.vat_minor, self.currency)
+
+
+class SalePart(models.Model):
+    """Where one line's money went, as posted in its ledger entry: a frozen copy for receipts and statements.
+
+    The parts of a line sum to its price. `account` is the ledger account credited; `payee_code` the
+    rights payee behind a `payable:` account (blank for VAT and the store's margin)."""
+
+    class Role(models.TextChoices):
+        VAT = "vat", "VAT"
+        LABEL = "label", "Label"
+        ARTIST = "artist", "Artist"
+        PUBLISHER = "publisher", "Publisher"
+        SOCIETY = "society", "Collecting society"
+        OTHER = "other", "Other rights holder"
+        MECHANICAL = "mechanical", "Mechanical royalty"
+        STORE = "store", "Store"
+
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="parts")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    account = models.CharField(max_length=120)
+    payee_code = models.CharField(max_length=80, blank=True)
+    payee_name = models.CharField(max_length=300, blank=True)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    basis = models.CharField(max_length=200, blank=True, help_text="How it was computed: '70% of ex-VAT', ...")
+
+    class Meta:
+        ordering = ("line", "id")
+        constraints = (models.CheckConstraint(condition=Q(amount_minor__gt=0), name="sale_part_positive"),)
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.payee_name or self.account}: {self.amount.format()}"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
 
 class EntitlementQuerySet(models.QuerySet["Entitlement"]):
     def of(self, customer: Customer) -> EntitlementQuerySet:
@@ -107,6 +158,9 @@ class Entitlement(models.Model):
     release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.PROTECT)
     format_name = models.CharField(max_length=20)
     order_line = models.OneToOneField(OrderLine, on_delete=models.PROTECT, related_name="entitlement")
+    available_at = models.DateTimeField(null=True, blank=True, help_text="A pre-order: downloads open then.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = EntitlementQuerySet.as_manager()
@@ -114,10 +168,12 @@ class Entitlement(models.Model):
     class Meta:
         ordering = ("-created_at", "-id")
         constraints = (
-            models.UniqueConstraint(fields=("customer", "track", "format_name"), condition=Q(track__isnull=False),
+            models.UniqueConstraint(fields=("customer", "track", "format_name"),
+                                    condition=Q(track__isnull=False, revoked_at__isnull=True),
                                     name="entitlement_track_once"),
             models.UniqueConstraint(fields=("customer", "release", "format_name"),
-                                    condition=Q(release__isnull=False), name="entitlement_release_once"),
+                                    condition=Q(release__isnull=False, revoked_at__isnull=True),
+                                    name="entitlement_release_once"),
         )
 
     def __str__(self) -> str:

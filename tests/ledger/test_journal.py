@@ -87,7 +87,7 @@ def test_kind_memo_and_reversal_are_part_of_the_fingerprint() -> None:
     ("store:revenue:GBP", "store", True, "GBP"),
     ("store:promotions:EUR", "store", True, "EUR"),
     ("external:vouchers:GBP", "external", True, "GBP"),
-    ("payable:label-7:GBP", "payable", False, "GBP"),
+    ("payable:label-7:GBP", "payable", True, "GBP"),  # a refund after a payout is clawed back
     ("tax:DE:EUR", "tax", False, "EUR"),
 ])
 def test_account_kinds_are_read_from_the_code(code: str, kind: str, may_go_negative: bool,

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RoyaltiesConfig(AppConfig):
+    name = "pressplant.royalties"
+    verbose_name = "Royalties"
