@@ -161,6 +161,10 @@ PRESSPLANT_X_ACCEL_REDIRECT_PREFIX = os.environ.get("PRESSPLANT_X_ACCEL_REDIRECT
 """Behind nginx: the internal location that serves media (e.g. /protected-media/); files then go out by
 X-Accel-Redirect and nginx handles Range. Empty: the app streams files itself."""
 
+# The trusted proxy header carrying the buyer's IP country (e.g. CF-IPCountry behind Cloudflare): the second
+# piece of territory and VAT evidence. Empty: only the country the buyer declared is used.
+PRESSPLANT_COUNTRY_HEADER = os.environ.get("PRESSPLANT_COUNTRY_HEADER", "")
+
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 """Stripe's API key: card top-ups through Stripe Checkout are offered only when it is set."""
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")

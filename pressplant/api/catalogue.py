@@ -12,7 +12,8 @@ from pressplant.api.schemas import ErrorOut, FormatOut, QuoteOut, ReleaseDetailO
 from pressplant.audio.formats import FORMATS
 from pressplant.catalogue.models import Release, Track
 from pressplant.orders import shop
-from pressplant.pricing.quote import Quote
+from pressplant.orders.sales import Offer
+from pressplant.rights.availability import Status
 
 router = Router(tags=["catalogue"])
 
@@ -52,17 +53,16 @@ def get_release(request: HttpRequest, release_id: int) -> ReleaseDetailOut:
 
 @router.get("/releases/{release_id}/quote", response={200: QuoteOut, 400: ErrorOut, 404: ErrorOut})
 def quote_release(request: HttpRequest, release_id: int, format: str) -> QuoteOut:
-    return _quote_out(shop.quote("release", release_id, format, _currency(request)))
+    return _quote_out(shop.offer("release", release_id, format, _shopper(request)))
 
 
 @router.get("/tracks/{track_id}/quote", response={200: QuoteOut, 400: ErrorOut, 404: ErrorOut})
 def quote_track(request: HttpRequest, track_id: int, format: str) -> QuoteOut:
-    return _quote_out(shop.quote("track", track_id, format, _currency(request)))
+    return _quote_out(shop.offer("track", track_id, format, _shopper(request)))
 
 
-def _currency(request: HttpRequest) -> str:
-    customer = optional_caller(request)
-    return customer.currency if customer is not None else shop.DEFAULT_CURRENCY
+def _shopper(request: HttpRequest) -> shop.Shopper:
+    return shop.shopper_for(optional_caller(request), request)
 
 
 def _release(release: Release, track_count: int) -> ReleaseOut:
@@ -71,7 +71,15 @@ def _release(release: Release, track_count: int) -> ReleaseOut:
                       genre=release.genre, upc=release.upc, track_count=track_count)
 
 
-def _quote_out(quote: Quote) -> QuoteOut:
+def _quote_out(offer: Offer) -> QuoteOut:
+    """The quote with the buyer's availability: `reason` says why not, or what is special (a pre-order,
+    a price raised to the rights holders' floor, a free download)."""
+    quote, availability = offer.quote, offer.standing.availability
+    reason = None if availability.status == Status.ON_SALE and not offer.floor_note else availability.reason
+    if offer.floor_note and offer.can_buy:
+        reason = offer.floor_note
     return QuoteOut.model_validate({"format": quote.format_name, "size_bytes": quote.size_bytes,
                                     "size_is_exact": quote.size_is_exact, "price": quote.price.as_api(),
-                                    "available": True, "reason": None})
+                                    "available": offer.can_buy, "status": availability.status.value,
+                                    "reason": reason, "basis": quote.basis,
+                                    "vat_included": offer.vat_rate > 0, "vat_rate": str(offer.vat_rate)})

@@ -57,6 +57,8 @@ ORDER_STATUSES: dict[str, int] = {
     "already_owned": 409,
     "idempotency_key_reused": 409,
     "unknown_item": 400,
+    "not_available": 451,  # Unavailable For Legal Reasons: not licensed here, not yet, or withdrawn
+    "territory_conflict": 403,
 }
 """OrderError.code -> HTTP status; other order errors are 400."""
 

@@ -88,7 +88,13 @@ class QuoteOut(Schema):
     size_is_exact: bool
     price: MoneyOut
     available: bool
+    status: str
+    """on_sale, free, pre_order, not_licensed, ended, withdrawn or unpriced."""
     reason: str | None
+    """Why it cannot be bought, or what is special about it (a pre-order, a price raised to the floor)."""
+    basis: str
+    vat_included: bool
+    vat_rate: str
 
 
 class WalletEntryOut(Schema):

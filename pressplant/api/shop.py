@@ -43,7 +43,8 @@ def redeem(request: HttpRequest, body: VoucherIn) -> RedemptionOut:
                                          "bonus": redemption.bonus.as_api(), "balance": redemption.balance.as_api()})
 
 
-@router.post("/orders", response={201: OrderOut, 400: ErrorOut, 401: ErrorOut, 402: ErrorOut, 409: ErrorOut})
+@router.post("/orders", response={201: OrderOut, 400: ErrorOut, 401: ErrorOut, 402: ErrorOut, 403: ErrorOut,
+                                   409: ErrorOut, 451: ErrorOut})
 def create_order(
     request: HttpRequest, body: OrderIn, idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None
 ) -> Status[OrderOut]:
@@ -51,7 +52,8 @@ def create_order(
     if not idempotency_key:
         raise IdempotencyKeyRequired()
     items = [OrderItem(item.format, track_id=item.track_id, release_id=item.release_id) for item in body.items]
-    return Status(201, _order_out(place_order(caller(request), items, idempotency_key)))
+    order = place_order(caller(request), items, idempotency_key, shop.detected_country(request))
+    return Status(201, _order_out(order))
 
 
 @router.get("/library", response={200: LibraryOut, 401: ErrorOut})

@@ -1,5 +1,7 @@
-"""Buying: quote every item, then one transaction writes the order, its lines, the entitlements and one
-balanced ledger entry (wallet -> store revenue). A repeated Idempotency-Key buys once.
+"""Buying: quote every item where the buyer is, then one transaction writes the order (with its territory
+evidence), its lines, the entitlements and, per line, one balanced ledger entry: the sale and its split
+(VAT, the label and its payees, the mechanical, the store). A repeated Idempotency-Key buys once.
+Refunds reverse each line's entry whole and revoke what the order granted.
 """
 
 from __future__ import annotations
@@ -8,20 +10,36 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from pressplant.accounts.models import Customer
 from pressplant.audio.formats import FORMATS
 from pressplant.catalogue.models import Release, Track
 from pressplant.delivery.cache import exact_sizes
-from pressplant.ledger.actions import balance, post_entry
+from pressplant.ledger.actions import balance, post_entry, reverse_entry
 from pressplant.ledger.errors import InsufficientFunds
-from pressplant.ledger.journal import EntryDraft, Posting
+from pressplant.ledger.journal import EntryDraft
 from pressplant.money import Money
-from pressplant.orders.models import Entitlement, Order, OrderLine
+from pressplant.orders.models import Entitlement, Order, OrderLine, SalePart
+from pressplant.orders.sales import (
+    Evidence,
+    Offer,
+    Split,
+    TerritoryConflict,
+    offer_for,
+    sale_parts,
+    sale_postings,
+    split_of,
+    territory_of,
+)
 from pressplant.pricing.actions import quote_for_release, quote_for_track
-from pressplant.pricing.quote import Quote, upgrade_price
+from pressplant.pricing.quote import upgrade_price
+from pressplant.rights.availability import Status
+from pressplant.rights.models import Payee
+from pressplant.rights.split import PriceBelowFloor
 
 
 class OrderError(Exception):
@@ -50,6 +68,16 @@ class UnknownFormat(OrderError):
     code = "unknown_format"
 
 
+class NotAvailable(OrderError):
+    """Licensed elsewhere, not yet, no longer, withdrawn: the message is the buyer's reason."""
+
+    code = "not_available"
+
+
+class WrongTerritory(OrderError):
+    code = "territory_conflict"
+
+
 @dataclass(frozen=True, slots=True)
 class OrderItem:
     format_name: str
@@ -62,21 +90,30 @@ class _Priced:
     item: OrderItem
     track: Track | None
     release: Release | None
-    quote: Quote
+    offer: Offer
     charge: Money
+    split: Split | None
 
 
-def place_order(customer: Customer, items: Sequence[OrderItem], idempotency_key: str) -> Order:
-    """Buy `items` from `customer`'s wallet. The same key with the same items returns the first order;
-    with other items it is refused. Raises PaymentRequired when the balance is short (nothing moves)."""
+def place_order(customer: Customer, items: Sequence[OrderItem], idempotency_key: str,
+                detected_country: str | None = None) -> Order:
+    """Buy `items` from `customer`'s wallet where the buyer is (`detected_country`: the trusted proxy's
+    IP-country header, if the operator set one). The same key with the same items returns the first order;
+    with other items it is refused. Raises PaymentRequired when the balance is short, NotAvailable when an
+    item is not on sale there and then, WrongTerritory when the evidence disagrees (nothing moves)."""
     fingerprint = _fingerprint(items)
     if existing := _replay(customer, idempotency_key, fingerprint):
         return existing
     try:
-        priced = [_price(customer, item) for item in items]
+        evidence = territory_of(customer.country, detected_country)
+    except TerritoryConflict as exc:
+        raise WrongTerritory(str(exc)) from None
+    try:
+        at = timezone.now()
+        priced = [_price(customer, item, evidence, at) for item in items]
         if not priced:
             raise OrderError("the order is empty")
-        return _write(customer, idempotency_key, fingerprint, priced)
+        return _write(customer, idempotency_key, fingerprint, priced, evidence)
     except (IntegrityError, AlreadyOwned) as exc:
         # A simultaneous request with the same key won the race: its order is the answer to this one too.
         if replayed := _replay(customer, idempotency_key, fingerprint):
@@ -98,69 +135,134 @@ def _replay(customer: Customer, key: str, fingerprint: str) -> Order | None:
     return order
 
 
-def _price(customer: Customer, item: OrderItem) -> _Priced:
+def _price(customer: Customer, item: OrderItem, evidence: Evidence, at: datetime) -> _Priced:
     if item.format_name not in FORMATS:
         raise UnknownFormat(f"{item.format_name!r} is not a format on sale; formats: {', '.join(FORMATS)}")
     if item.track_id is not None and item.release_id is None:
-        return _price_track(customer, item, item.track_id)
+        track = Track.objects.select_related("release", "release__label", "master").filter(
+            pk=item.track_id, release__status=Release.Status.LIVE).first()
+        if track is None:
+            raise UnknownItem(f"track {item.track_id} is not for sale")
+        quote = quote_for_track(track, item.format_name, customer.currency,
+                                exact_sizes([track], item.format_name).get(track.pk))
+        return _priced(customer, item, track, offer_for(track, quote, evidence.territory, at), evidence, at)
     if item.release_id is not None and item.track_id is None:
-        return _price_release(customer, item, item.release_id)
+        release = Release.objects.on_sale().filter(pk=item.release_id).first()
+        if release is None:
+            raise UnknownItem(f"release {item.release_id} is not for sale")
+        tracks = list(release.tracks.select_related("release", "release__label", "master"))
+        quote = quote_for_release(release, item.format_name, customer.currency,
+                                  exact_sizes(tracks, item.format_name))
+        return _priced(customer, item, release, offer_for(release, quote, evidence.territory, at), evidence, at)
     raise UnknownItem("each item names either a track or a release")
 
 
-def _price_track(customer: Customer, item: OrderItem, track_id: int) -> _Priced:
-    track = Track.objects.select_related("release", "release__label", "master").filter(
-        pk=track_id, release__status=Release.Status.LIVE).first()
-    if track is None:
-        raise UnknownItem(f"track {track_id} is not for sale")
-    quote = quote_for_track(track, item.format_name, customer.currency,
-                            exact_sizes([track], item.format_name).get(track.pk))
-    return _Priced(item, track, None, quote, _charge(customer, quote.price, track=track, fmt=item.format_name))
-
-
-def _price_release(customer: Customer, item: OrderItem, release_id: int) -> _Priced:
-    release = Release.objects.on_sale().filter(pk=release_id).first()
-    if release is None:
-        raise UnknownItem(f"release {release_id} is not for sale")
-    tracks = list(release.tracks.select_related("release", "release__label", "master"))
-    quote = quote_for_release(release, item.format_name, customer.currency, exact_sizes(tracks, item.format_name))
-    return _Priced(item, None, release, quote, _charge(customer, quote.price, release=release, fmt=item.format_name))
+def _priced(customer: Customer, item: OrderItem, thing: Track | Release, offer: Offer, evidence: Evidence,
+            at: datetime) -> _Priced:
+    """Refuse what cannot be bought here and now; charge the offer (less an upgrade's credit) and split it."""
+    if not offer.can_buy:
+        raise NotAvailable(f"{thing}: {offer.reason}")
+    track, release = (thing, None) if isinstance(thing, Track) else (None, thing)
+    charge, is_upgrade = _charge(customer, offer.price, track=track, release=release, fmt=item.format_name)
+    if not charge.amount_minor:
+        return _Priced(item, track, release, offer, charge, None)
+    try:
+        split = split_of(thing, charge, evidence.territory, at, offer.standing, is_upgrade=is_upgrade)
+    except PriceBelowFloor as exc:  # an upgrade's difference below what the rights holders need
+        charge = min(exc.floor, offer.price)
+        split = split_of(thing, charge, evidence.territory, at, offer.standing, is_upgrade=is_upgrade)
+    return _Priced(item, track, release, offer, charge, split)
 
 
 def _charge(customer: Customer, price: Money, *, fmt: str, track: Track | None = None,
-            release: Release | None = None) -> Money:
+            release: Release | None = None) -> tuple[Money, bool]:
     """The list price, less what the buyer already paid for the same item in another format (an upgrade)."""
-    owned = Entitlement.objects.filter(customer=customer, track=track, release=release)
+    owned = Entitlement.objects.filter(customer=customer, track=track, release=release, revoked_at=None)
     if track is not None:
         owned = Entitlement.objects.covering_track(customer, track)
     if any(e.format_name == fmt for e in owned):
         raise AlreadyOwned(f"you already own {track or release} in {fmt}: download it from your library")
     paid = max((e.order_line.price_minor for e in owned if e.track_id == (track.pk if track else None)), default=0)
-    return upgrade_price(Money(paid, price.currency), price)
+    return upgrade_price(Money(paid, price.currency), price), paid > 0
 
 
-def _write(customer: Customer, key: str, fingerprint: str, priced: list[_Priced]) -> Order:
+def _write(customer: Customer, key: str, fingerprint: str, priced: list[_Priced], evidence: Evidence) -> Order:
     total = Money(sum(p.charge.amount_minor for p in priced), customer.currency)
     try:
         with transaction.atomic():
             order = Order.objects.create(customer=customer, idempotency_key=key, fingerprint=fingerprint,
-                                         total_minor=total.amount_minor, currency=total.currency)
+                                         total_minor=total.amount_minor, currency=total.currency,
+                                         territory=evidence.territory, declared_country=evidence.declared_country,
+                                         detected_country=evidence.detected_country)
             for p in priced:
-                line = OrderLine.objects.create(
-                    order=order, track=p.track, release=p.release, format_name=p.item.format_name,
-                    size_bytes=p.quote.size_bytes, size_is_exact=p.quote.size_is_exact,
-                    list_price_minor=p.quote.price.amount_minor, price_minor=p.charge.amount_minor,
-                    currency=p.charge.currency, basis=p.quote.basis[:300])
-                Entitlement.objects.create(customer=customer, track=p.track, release=p.release,
-                                           format_name=p.item.format_name, order_line=line)
-            if total.amount_minor:
-                entry = post_entry(EntryDraft(key=f"order:{order.pk}", kind="purchase", memo=f"order {order.pk}",
-                                              postings=(Posting(debit=customer.wallet_account,
-                                                                credit=f"store:revenue:{total.currency}",
-                                                                amount=total),)))
-                order.ledger_entry_id = entry.pk
-                order.save(update_fields=["ledger_entry_id"])
+                _write_line(customer, order, p)
     except InsufficientFunds as exc:
         held = balance(customer.wallet_account, customer.currency)
         raise PaymentRequired(f"your balance is {held.format()}; this order costs {total.format()}") from exc
     return order
+
+
+def _write_line(customer: Customer, order: Order, p: _Priced) -> OrderLine:
+    """The line, its entitlement (opening on the release date for a pre-order) and its sale entry."""
+    basis = p.offer.quote.basis
+    vat = p.split.sale.vat if p.split else Money.zero(p.charge.currency)
+    line = OrderLine.objects.create(
+        order=order, track=p.track, release=p.release, format_name=p.item.format_name,
+        size_bytes=p.offer.quote.size_bytes, size_is_exact=p.offer.quote.size_is_exact,
+        list_price_minor=p.offer.price.amount_minor, price_minor=p.charge.amount_minor,
+        currency=p.charge.currency, basis=basis[:300], vat_minor=vat.amount_minor,
+        vat_rate=p.offer.vat_rate if p.split else 0)
+    availability = p.offer.standing.availability
+    opens_at = availability.starts_at if availability.status == Status.PRE_ORDER else None
+    Entitlement.objects.create(customer=customer, track=p.track, release=p.release,
+                               format_name=p.item.format_name, order_line=line, available_at=opens_at)
+    if p.split is not None:
+        parts = sale_parts(p.split, order.territory)
+        entry = post_entry(EntryDraft(key=f"sale:{line.pk}", kind="sale", memo=f"order {order.pk} line {line.pk}",
+                                      postings=sale_postings(customer.wallet_account, parts, p.charge)))
+        for part in parts:
+            if part.payee_code:
+                _ensure_payee(part.payee_code, part.payee_name, part.role)
+            SalePart.objects.create(line=line, role=part.role, account=part.account, payee_code=part.payee_code,
+                                    payee_name=part.payee_name, amount_minor=part.amount.amount_minor,
+                                    currency=part.amount.currency, basis=part.basis[:200])
+        line.ledger_entry_id = entry.pk
+        line.save(update_fields=["ledger_entry_id"])
+    return line
+
+
+def _ensure_payee(code: str, name: str, role: str) -> None:
+    """Collecting societies get a payee row on their first sale, so statements and payouts find them."""
+    kind = Payee.Kind.SOCIETY if role == "mechanical" else role
+    Payee.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
+
+
+def refund_order(order: Order, idempotency_key: str, reason: str = "") -> Order:
+    """Give the buyer their money back: every line's sale entry reversed whole (VAT, royalties, margin),
+    the order's entitlements revoked. Once: a repeat with the same key returns the refunded order."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status == Order.Status.REFUNDED:
+            if order.refund_key != idempotency_key:
+                raise OrderError(f"order {order.pk} was already refunded")
+            return order
+        now = timezone.now()
+        for line in order.lines.all():
+            if line.ledger_entry_id is not None:
+                reverse_entry(line.ledger_entry_id, key=f"refund:{order.pk}:{line.pk}",
+                              memo=f"refund of order {order.pk} line {line.pk}: {reason}".rstrip(": "))
+        Entitlement.objects.filter(order_line__order=order, revoked_at=None).update(
+            revoked_at=now, revoked_reason=f"order refunded{': ' + reason if reason else ''}"[:300])
+        order.refunded_at = now
+        order.refund_key = idempotency_key
+        order.save(update_fields=["refunded_at", "refund_key"])
+        order.transition_to(Order.Status.REFUNDED)
+    return order
+
+
+def revoke_entitlements(release: Release, reason: str) -> int:
+    """The operator withdraws a purged release from buyers' libraries too (not done by a purge itself)."""
+    now = timezone.now()
+    tracks = Track.objects.filter(release=release)
+    return Entitlement.objects.filter(revoked_at=None).filter(
+        models.Q(release=release) | models.Q(track__in=tracks)).update(revoked_at=now, revoked_reason=reason[:300])

@@ -37,6 +37,7 @@ class Order(models.Model):
     detected_country = models.CharField(max_length=2, blank=True,
                                         help_text="Evidence 2: the trusted proxy's IP country header, if any.")
     refunded_at = models.DateTimeField(null=True, blank=True)
+    refund_key = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -143,7 +144,7 @@ class SalePart(models.Model):
 
 class EntitlementQuerySet(models.QuerySet["Entitlement"]):
     def of(self, customer: Customer) -> EntitlementQuerySet:
-        return self.filter(customer=customer).select_related("track", "release", "order_line")
+        return self.filter(customer=customer, revoked_at=None).select_related("track", "release", "order_line")
 
     def covering_track(self, customer: Customer, track: Track) -> EntitlementQuerySet:
         """Entitlements that let `customer` download `track`: the track itself, or its whole release."""

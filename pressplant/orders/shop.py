@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+
 from pressplant.accounts.models import Customer
 from pressplant.audio.formats import FORMATS
 from pressplant.catalogue.models import Release, Track
@@ -14,33 +18,76 @@ from pressplant.ledger.actions import balance, entries_for
 from pressplant.ledger.models import Entry
 from pressplant.money import Money
 from pressplant.orders.models import Entitlement
+from pressplant.orders.sales import UNKNOWN_COUNTRIES, Offer, offer_for
 from pressplant.pricing.actions import quote_for_release, quote_for_track
-from pressplant.pricing.quote import Quote
+from pressplant.pricing.vat import describe_vat
+from pressplant.rights.licences import ReleaseRights
 
 DEFAULT_CURRENCY = "GBP"
 """The currency prices are shown in to a visitor who has not signed in."""
 
-
-def track_quotes(track: Track, currency: str) -> list[Quote]:
-    """The track in every format: size (exact when cached, else estimated) and price."""
-    return [quote_for_track(track, name, currency, exact_sizes([track], name).get(track.pk)) for name in FORMATS]
+DEFAULT_COUNTRY = "GB"
+"""Where a visitor is taken to be when nothing says otherwise (the store's home country)."""
 
 
-def release_quotes(release: Release, currency: str) -> list[Quote]:
-    """The whole release in every format: total size and album price."""
+@dataclass(frozen=True, slots=True)
+class Shopper:
+    """Whom prices and availability are shown for: a buyer's currency and country, or a visitor's guess."""
+
+    currency: str
+    territory: str
+    detected_country: str | None
+
+    @property
+    def vat_note(self) -> str:
+        return describe_vat(self.territory)
+
+
+def detected_country(request: HttpRequest) -> str | None:
+    """The trusted proxy's IP-country header (PRESSPLANT_COUNTRY_HEADER, e.g. CF-IPCountry), if set up."""
+    header = settings.PRESSPLANT_COUNTRY_HEADER
+    if not header:
+        return None
+    value = request.headers.get(header, "").strip().upper()
+    return value if len(value) == 2 and value.isalpha() else None
+
+
+def shopper_for(customer: Customer | None, request: HttpRequest) -> Shopper:
+    country = detected_country(request)
+    if customer is not None:
+        return Shopper(customer.currency, customer.country, country)
+    territory = country if country and country not in UNKNOWN_COUNTRIES else DEFAULT_COUNTRY
+    return Shopper(DEFAULT_CURRENCY, territory, country)
+
+
+def track_offers(track: Track, shopper: Shopper) -> list[Offer]:
+    """The track in every format, for this shopper: size (exact when cached, else estimated), price and
+    whether (and why not) they can buy it."""
+    rights, now = ReleaseRights(track.release), timezone.now()
+    return [offer_for(track, quote_for_track(track, name, shopper.currency, exact_sizes([track], name).get(track.pk)),
+                      shopper.territory, now, rights) for name in FORMATS]
+
+
+def release_offers(release: Release, shopper: Shopper) -> list[Offer]:
+    """The whole release in every format: total size, album price, availability."""
     tracks = list(release.tracks.select_related("release", "release__label", "master"))
-    return [quote_for_release(release, name, currency, exact_sizes(tracks, name)) for name in FORMATS]
+    rights, now = ReleaseRights(release), timezone.now()
+    return [offer_for(release, quote_for_release(release, name, shopper.currency, exact_sizes(tracks, name)),
+                      shopper.territory, now, rights) for name in FORMATS]
 
 
-def quote(kind: str, item_id: int, format_name: str, currency: str) -> Quote:
-    """One quote for a track or a release on sale (raises DoesNotExist for anything else)."""
+def offer(kind: str, item_id: int, format_name: str, shopper: Shopper) -> Offer:
+    """One offer for a track or a release in the catalogue (raises DoesNotExist for anything else)."""
+    now = timezone.now()
     if kind == "track":
         track = Track.objects.select_related("release", "release__label", "master").get(
             pk=item_id, release__status=Release.Status.LIVE)
-        return quote_for_track(track, format_name, currency, exact_sizes([track], format_name).get(track.pk))
+        quote = quote_for_track(track, format_name, shopper.currency, exact_sizes([track], format_name).get(track.pk))
+        return offer_for(track, quote, shopper.territory, now)
     release = Release.objects.on_sale().get(pk=item_id)
     tracks = list(release.tracks.select_related("release", "release__label", "master"))
-    return quote_for_release(release, format_name, currency, exact_sizes(tracks, format_name))
+    quote = quote_for_release(release, format_name, shopper.currency, exact_sizes(tracks, format_name))
+    return offer_for(release, quote, shopper.territory, now)
 
 
 @dataclass(frozen=True, slots=True)

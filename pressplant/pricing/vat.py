@@ -36,9 +36,9 @@ def shows_tax_included(country: str) -> bool:
 
 
 def describe_vat(country: str) -> str:
-    """'incl. 19% VAT' for a VAT country, '' elsewhere: the words beside a price."""
+    """'19% VAT' for a VAT country, '' elsewhere: the words beside a price."""
     rate = vat_rate(country)
     if not rate:
         return ""
     percent = (rate * 100).normalize()
-    return f"incl. {percent:f}% VAT"
+    return f"{percent:f}% VAT"

@@ -31,6 +31,13 @@ class Status(StrEnum):
     NOT_LICENSED = "not_licensed"
     ENDED = "ended"
     WITHDRAWN = "withdrawn"
+    UNPRICED = "unpriced"
+    """Licensed, but its price code means nothing to the store yet (or not in the buyer's currency)."""
+
+    @property
+    def can_buy(self) -> bool:
+        """A buyer may order it now: on sale, free, or a pre-order (charged now, delivered on the date)."""
+        return self in (Status.ON_SALE, Status.FREE, Status.PRE_ORDER)
 
 
 class NaiveInstant(ValueError):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from pressplant.orders.actions import OrderError, place_order
+from pressplant.orders.shop import detected_country
 from pressplant.orders.shop import library as library_items
 from pressplant.storefront.downloads import request_customer
 from pressplant.storefront.forms import BuyForm
@@ -31,7 +32,8 @@ def buy(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Sign in (or create an account) to buy; you will come back to the release."))
         return sign_in_first(request, release_url)
     try:
-        order = place_order(customer, [form.order_item()], form.cleaned_data["idempotency_key"])
+        order = place_order(customer, [form.order_item()], form.cleaned_data["idempotency_key"],
+                            detected_country(request))
     except OrderError as error:
         messages.error(request, _("Nothing was charged: %(reason)s.") % {"reason": error})
         return HttpResponseRedirect(release_url)

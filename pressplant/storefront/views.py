@@ -16,11 +16,13 @@ from django.views.decorators.http import require_safe
 
 from pressplant.audio.formats import FORMATS
 from pressplant.catalogue.models import Artist, Label, Release, ReleaseQuerySet, Track
-from pressplant.orders.shop import release_quotes, track_quotes
+from pressplant.orders.sales import Offer
+from pressplant.orders.shop import release_offers, shopper_for, track_offers
 from pressplant.pricing.quote import Quote
+from pressplant.rights.availability import Availability, Status, country_name
 from pressplant.storefront.downloads import request_customer
 from pressplant.storefront.forms import SearchForm
-from pressplant.storefront.pages import currency_for, render_page
+from pressplant.storefront.pages import render_page
 
 HOME_LIST_LENGTH = 12
 
@@ -98,27 +100,51 @@ class PickerRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Picker:
+    """Every format of an item with its price, and whether (and why not) this buyer can have it."""
+
+    rows: list[PickerRow]
+    availability: Availability
+
+    @property
+    def can_buy(self) -> bool:
+        return self.availability.status.can_buy
+
+    @property
+    def is_pre_order(self) -> bool:
+        return self.availability.status == Status.PRE_ORDER
+
+    @property
+    def is_free(self) -> bool:
+        return self.availability.is_free and self.can_buy
+
+
+@dataclass(frozen=True, slots=True)
 class TrackRow:
     track: Track
-    picker: list[PickerRow]
+    picker: Picker
 
 
-def _picker(quotes: list[Quote]) -> list[PickerRow]:
-    return [PickerRow(FORMATS[q.format_name].title, FORMATS[q.format_name].is_lossless, q) for q in quotes]
+def _picker(offers: list[Offer]) -> Picker:
+    rows = [PickerRow(FORMATS[o.quote.format_name].title, FORMATS[o.quote.format_name].is_lossless, o.quote)
+            for o in offers]
+    return Picker(rows, offers[0].standing.availability)
 
 
 @require_safe
 def release(request: HttpRequest, release_id: int) -> HttpResponse:
     shown = get_object_or_404(Release.objects.on_sale().select_related("label"), pk=release_id)
     customer = request_customer(request)
-    currency = currency_for(customer)
+    shopper = shopper_for(customer, request)
     tracks = shown.tracks.select_related("release", "release__label", "master").order_by("disc_number", "position")
     return render_page(request, "storefront/release.html", {
         "release": shown,
         "artists": shown.artists.order_by("name"),
-        "picker": _picker(release_quotes(shown, currency)),
-        "tracks": [TrackRow(t, _picker(track_quotes(t, currency))) for t in tracks],
-        "currency": currency,
+        "picker": _picker(release_offers(shown, shopper)),
+        "tracks": [TrackRow(t, _picker(track_offers(t, shopper))) for t in tracks],
+        "currency": shopper.currency,
+        "vat_note": shopper.vat_note,
+        "territory_name": country_name(shopper.territory),
         "idempotency_key": uuid.uuid4().hex,
     }, customer=customer)
 

@@ -57,7 +57,7 @@ def test_quotes_for_a_track_and_a_release_are_estimates_before_any_encode(api, t
     release_quote = api.get(f"/releases/{release.pk}/quote", format="mp3-320").json()
     for quote in (track_quote, release_quote):
         assert quote["format"] == "mp3-320" and quote["size_is_exact"] is False
-        assert quote["available"] is True and quote["reason"] is None
+        assert quote["available"] is True and quote["status"] == "on_sale"
         assert quote["price"]["currency"] == "GBP" and quote["price"]["amount_minor"] > 0
     assert release_quote["size_bytes"] > track_quote["size_bytes"] > 0
 

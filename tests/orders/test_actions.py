@@ -16,8 +16,9 @@ from pressplant.orders.actions import (
     place_order,
 )
 from pressplant.orders.models import Entitlement, Order, OrderLine
-from pressplant.pricing.actions import quote_for_release, quote_for_track
+from pressplant.orders.shop import Shopper, offer
 from pressplant.pricing.models import PriceRule
+from pressplant.pricing.quote import Quote
 from tests.orders.conftest import fund
 from tests.together import run_together
 
@@ -26,10 +27,20 @@ def _wallet(customer) -> Money:
     return balance(customer.wallet_account, customer.currency)
 
 
+def _offered(kind: str, item_id: int, format_name: str) -> Quote:
+    """The quote a buyer in the United Kingdom is shown (the rule's price, or the rights holders' floor)."""
+    return offer(kind, item_id, format_name, Shopper("GBP", "GB", None)).quote
+
+
+def _price_by_the_megabyte(release: Release, pounds_per_mb: str) -> None:
+    PriceRule.objects.create(release=release, currency="GBP", pricing_model=PriceRule.Model.PER_MEGABYTE,
+                             rate_per_mb=pounds_per_mb, minimum_minor=5)
+
+
 @pytest.mark.django_db
 def test_buying_a_track_moves_its_quoted_price_from_the_wallet(buyer, tracks):
     fund(buyer, 500)
-    quote = quote_for_track(tracks[0], "mp3-320", "GBP")
+    quote = _offered("track", tracks[0].pk, "mp3-320")
     order = place_order(buyer, [OrderItem("mp3-320", track_id=tracks[0].pk)], "click-1")
     assert order.total == quote.price and quote.price.amount_minor > 0
     assert _wallet(buyer) == Money(500 - quote.price.amount_minor, "GBP")
@@ -63,10 +74,11 @@ def test_a_double_click_buys_once_and_a_reused_key_is_refused(buyer, tracks):
 
 @pytest.mark.django_db
 def test_an_upgrade_costs_only_the_difference_and_the_same_format_is_not_sold_twice(buyer, tracks):
-    fund(buyer, 1000)
+    fund(buyer, 100_000)
     track = tracks[0]
+    _price_by_the_megabyte(track.release, "20.00")  # dear enough that the difference is above any floor
     small = place_order(buyer, [OrderItem("mp3-128", track_id=track.pk)], "a")
-    big_quote = quote_for_track(track, "wav", "GBP")
+    big_quote = _offered("track", track.pk, "wav")
     big = place_order(buyer, [OrderItem("wav", track_id=track.pk)], "b")
     assert big.total_minor == big_quote.price.amount_minor - small.total_minor
     with pytest.raises(AlreadyOwned, match="already own"):
@@ -77,7 +89,7 @@ def test_an_upgrade_costs_only_the_difference_and_the_same_format_is_not_sold_tw
 def test_a_release_is_one_line_with_the_album_quote(buyer, tracks):
     fund(buyer, 5000)
     release = Release.objects.get()
-    quote = quote_for_release(release, "flac", "GBP")
+    quote = _offered("release", release.pk, "flac")
     order = place_order(buyer, [OrderItem("flac", release_id=release.pk)], "album")
     assert order.total == quote.price and order.lines.get().release_id == release.pk
 

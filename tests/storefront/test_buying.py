@@ -13,7 +13,7 @@ from pressplant.catalogue.models import Release, Track
 from pressplant.ledger.actions import balance
 from pressplant.money import Money
 from pressplant.orders.models import Order
-from pressplant.orders.shop import release_quotes
+from pressplant.orders.shop import Shopper, release_offers
 from pressplant.payments.actions import create_vouchers
 from tests.orders.conftest import fund
 
@@ -50,7 +50,7 @@ def test_a_signed_out_buyer_is_sent_to_sign_in(tracks: list[Track]) -> None:
 def test_buying_the_release_in_flac_twice_with_one_key_charges_once(buyer: Customer, tracks: list[Track]) -> None:
     fund(buyer, 10_000)
     release = Release.objects.get()
-    price = next(q.price for q in release_quotes(release, "GBP") if q.format_name == "flac")
+    price = next(o.price for o in release_offers(release, Shopper("GBP", "GB", None)) if o.quote.format_name == "flac")
     client = _signed_in(buyer)
     page = client.get(reverse("storefront:release", args=[release.pk])).content.decode()
     fields = _release_buy_form(page, "flac")

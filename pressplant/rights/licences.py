@@ -1,0 +1,99 @@
+"""Is a catalogue item on sale to this buyer now, and what does its deal pay the label? Reads of the
+stored deals, answered by the pure `availability.is_sellable`.
+
+A release with no Licence row is the operator's own catalogue (ingested from files): on sale worldwide.
+A release with a Licence follows its deals: a track with deals of its own (a TrackRelease) follows
+those, any other track its release's. A purged licence is withdrawn whatever its deals say. A deal
+priced by a code needs the operator's PriceTier for the sender in the buyer's currency; without it the
+item stays off sale (Status.UNPRICED) and `unpriced_codes` names what to add.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from pressplant.catalogue.models import Release, Track
+from pressplant.money import Money, MoneyError, from_rate
+from pressplant.rights import ddex
+from pressplant.rights.availability import Availability, Status, is_sellable
+from pressplant.rights.models import Deal, Licence, PriceTier
+
+OWN_CATALOGUE = Availability(Status.ON_SALE, "on sale", None, None, None, False)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """An item's availability, with the label's wholesale price per unit when its deal sets one."""
+
+    availability: Availability
+    wholesale: Money | None
+
+    @property
+    def can_buy(self) -> bool:
+        return self.availability.status.can_buy
+
+
+class ReleaseRights:
+    """The licence and deals of one release, loaded once, asked about the release or any of its tracks."""
+
+    def __init__(self, release: Release) -> None:
+        self.release = release
+        self.licence = Licence.objects.filter(release=release).first()
+        deals = list(Deal.objects.filter(release=release)) if self.licence else []
+        self._release_deals = tuple(d.as_ddex() for d in deals if d.track_id is None)
+        self._track_deals: dict[int, list[ddex.Deal]] = {}
+        for deal in deals:
+            if deal.track_id is not None:
+                self._track_deals.setdefault(deal.track_id, []).append(deal.as_ddex())
+
+    def of_release(self, territory: str, at: datetime, currency: str) -> Standing:
+        return self._standing(self._release_deals, territory, at, currency)
+
+    def of_track(self, track: Track, territory: str, at: datetime, currency: str) -> Standing:
+        deals = self._track_deals.get(track.pk)
+        if deals is None:
+            standing = self._standing(self._release_deals, territory, at, currency)
+            return Standing(standing.availability, None)  # an album's wholesale price is not a track's
+        return self._standing(tuple(deals), territory, at, currency)
+
+    def _standing(self, deals: tuple[ddex.Deal, ...], territory: str, at: datetime, currency: str) -> Standing:
+        if self.licence is None:
+            return Standing(OWN_CATALOGUE, None)
+        if self.licence.purged_at is not None and self.licence.purged_at <= at:
+            return Standing(Availability(Status.WITHDRAWN, "withdrawn by the label", None, None, None, False), None)
+        availability = is_sellable(deals, territory, at)
+        if not availability.status.can_buy or availability.is_free or availability.price is None:
+            return Standing(availability, None)
+        return self._priced(availability, currency)
+
+    def _priced(self, availability: Availability, currency: str) -> Standing:
+        price = availability.price
+        if isinstance(price, ddex.WholesalePrice):
+            if price.currency != currency:
+                return _unpriced(availability, f"not on sale in {currency}: the label priced it in {price.currency}")
+            try:
+                return Standing(availability, from_rate(price.amount, Decimal(1), currency))
+            except MoneyError:
+                return _unpriced(availability, f"not on sale in {currency}: the label's price is invalid")
+        assert isinstance(price, ddex.PriceCode)
+        assert self.licence is not None
+        tier = PriceTier.objects.filter(sender_party_id=self.licence.sender_party_id, code=price.code,
+                                        currency=currency).first()
+        if tier is None:
+            return _unpriced(availability, f"not on sale in {currency} yet: the label's price is being set up")
+        return Standing(availability, Money(tier.wholesale_minor, currency))
+
+
+def _unpriced(availability: Availability, reason: str) -> Standing:
+    return Standing(replace(availability, status=Status.UNPRICED, reason=reason), None)
+
+
+def unpriced_codes(licence: Licence) -> list[str]:
+    """The price codes of a licence's deals with no PriceTier row at all: what the operator must add."""
+    codes = set(Deal.objects.filter(release=licence.release).exclude(price_code="")
+                .values_list("price_code", flat=True))
+    known = set(PriceTier.objects.filter(sender_party_id=licence.sender_party_id, code__in=codes)
+                .values_list("code", flat=True))
+    return sorted(codes - known)
