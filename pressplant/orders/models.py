@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import ClassVar
 
 from django.db import models
@@ -104,6 +106,15 @@ class OrderLine(models.Model):
     def ex_vat(self) -> Money:
         return Money(self.price_minor - self.vat_minor, self.currency)
 
+    @property
+    def vat(self) -> Money:
+        return Money(self.vat_minor, self.currency)
+
+    @property
+    def vat_percent(self) -> str:
+        """'19%', '25.5%': the rate as a buyer reads it."""
+        return f"{(Decimal(self.vat_rate) * 100).normalize():f}%"
+
 
 class SalePart(models.Model):
     """Where one line's money went, as posted in its ledger entry: a frozen copy for receipts and statements.
@@ -179,3 +190,7 @@ class Entitlement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer}: {self.track or self.release} in {self.format_name}"
+
+    def is_open(self, at: datetime) -> bool:
+        """Downloadable now: not revoked, and past the release date of a pre-order."""
+        return self.revoked_at is None and (self.available_at is None or self.available_at <= at)

@@ -4,6 +4,7 @@ library of purchases with fresh download links, and the wallet. Reads only; both
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -17,7 +18,7 @@ from pressplant.delivery.links import download_path
 from pressplant.ledger.actions import balance, entries_for
 from pressplant.ledger.models import Entry
 from pressplant.money import Money
-from pressplant.orders.models import Entitlement
+from pressplant.orders.models import Entitlement, Order, OrderLine, SalePart
 from pressplant.orders.sales import UNKNOWN_COUNTRIES, Offer, offer_for
 from pressplant.pricing.actions import quote_for_release, quote_for_track
 from pressplant.pricing.vat import describe_vat
@@ -91,6 +92,49 @@ def offer(kind: str, item_id: int, format_name: str, shopper: Shopper) -> Offer:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiptShare:
+    """One heading of "where your money went": a role and a name, summed over the order's lines."""
+
+    role: str
+    role_title: str
+    name: str
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    order: Order
+    lines: list[OrderLine]
+    shares: list[ReceiptShare]
+    vat: Money
+
+
+RECEIPT_ORDER = ("label", "artist", "other", "publisher", "society", "mechanical", "vat", "store")
+
+
+def receipt(customer: Customer, order_id: int) -> Receipt:
+    """The buyer's own order, with where every minor unit went (raises DoesNotExist for another's)."""
+    order = Order.objects.get(pk=order_id, customer=customer)
+    lines = list(order.lines.select_related("track", "release").prefetch_related("parts"))
+    sums: dict[tuple[str, str], int] = {}
+    for line in lines:
+        for part in line.parts.all():
+            name = part.payee_name or ("VAT" if part.role == "vat" else "Pressplant store")
+            if part.role == "vat":
+                name = part.basis
+            sums[(part.role, name)] = sums.get((part.role, name), 0) + part.amount_minor
+    titles = dict(SalePart.Role.choices)
+    shares = [ReceiptShare(role, str(titles.get(role, role)), name, Money(amount, order.currency))
+              for (role, name), amount in sorted(sums.items(), key=lambda kv: (_receipt_rank(kv[0][0]), kv[0][1]))]
+    vat = Money(sum(line.vat_minor for line in lines), order.currency)
+    return Receipt(order, lines, shares, vat)
+
+
+def _receipt_rank(role: str) -> int:
+    return RECEIPT_ORDER.index(role) if role in RECEIPT_ORDER else len(RECEIPT_ORDER)
+
+
+@dataclass(frozen=True, slots=True)
 class LibraryItem:
     entitlement: Entitlement
     kind: str
@@ -100,11 +144,13 @@ class LibraryItem:
     format_name: str
     download_path: str
     """A fresh signed link, valid for a day."""
+    opens_at: datetime | None = None
+    """A pre-order: the moment the download opens (None when it is open)."""
 
 
 def library(customer: Customer) -> list[LibraryItem]:
     """Everything the buyer bought, newest first, each with a fresh download link."""
-    items = []
+    items, now = [], timezone.now()
     for entitlement in Entitlement.objects.of(customer).select_related("track__release", "release"):
         if entitlement.track is not None:
             kind, item_id = "track", entitlement.track.pk
@@ -113,8 +159,9 @@ def library(customer: Customer) -> list[LibraryItem]:
             assert entitlement.release is not None
             kind, item_id = "release", entitlement.release.pk
             title, artist = entitlement.release.title, entitlement.release.artist_display
+        opens_at = None if entitlement.is_open(now) else entitlement.available_at
         items.append(LibraryItem(entitlement, kind, title, artist, entitlement.format_name,
-                                 download_path(customer.pk, kind, item_id, entitlement.format_name)))
+                                 download_path(customer.pk, kind, item_id, entitlement.format_name), opens_at))
     return items
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from pressplant.accounts.actions import customer_for_token
@@ -22,6 +23,7 @@ from pressplant.delivery.links import read_token
 from pressplant.delivery.responses import attachment, stored_file_response
 from pressplant.delivery.tokens import DownloadGrant, LinkError
 from pressplant.orders.models import Entitlement
+from pressplant.rights.availability import spoken_date
 
 
 def request_customer(request: HttpRequest) -> Customer | None:
@@ -53,11 +55,22 @@ def download(request: HttpRequest, token: str) -> HttpResponseBase:
     return _release(customer, grant)
 
 
+def _not_open(entitlement: Entitlement) -> HttpResponse | None:
+    """A pre-order before its release date is refused with the date it opens."""
+    if entitlement.is_open(timezone.now()):
+        return None
+    assert entitlement.available_at is not None
+    return _forbidden(f"pre-ordered: the download opens on {spoken_date(entitlement.available_at)}")
+
+
 def _track(request: HttpRequest, customer: Customer, grant: DownloadGrant) -> HttpResponseBase:
     track = Track.objects.select_related("release", "release__label", "master").filter(pk=grant.item_id).first()
-    if track is None or not Entitlement.objects.covering_track(customer, track).filter(
-            format_name=grant.format_name).exists():
+    entitlement = None if track is None else Entitlement.objects.covering_track(customer, track).filter(
+        format_name=grant.format_name).first()
+    if track is None or entitlement is None:
         return _forbidden("you have not bought this track in this format")
+    if refused := _not_open(entitlement):
+        return refused
     rendition = get_or_create_rendition(track, grant.format_name)
     fmt = get_format(grant.format_name)
     return stored_file_response(request, key=rendition.storage_key, size_bytes=rendition.size_bytes or 0,
@@ -67,9 +80,12 @@ def _track(request: HttpRequest, customer: Customer, grant: DownloadGrant) -> Ht
 
 def _release(customer: Customer, grant: DownloadGrant) -> HttpResponseBase:
     release = Release.objects.filter(pk=grant.item_id).first()
-    if release is None or not Entitlement.objects.filter(customer=customer, release=release,
-                                                         format_name=grant.format_name).exists():
+    entitlement = None if release is None else Entitlement.objects.of(customer).filter(
+        release=release, format_name=grant.format_name).first()
+    if release is None or entitlement is None:
         return _forbidden("you have not bought this release in this format")
+    if refused := _not_open(entitlement):
+        return refused
     response = StreamingHttpResponse(stream_release_zip(release, grant.format_name), content_type="application/zip")
     response["Content-Disposition"] = attachment(zip_file_name(release, grant.format_name))
     response["Cache-Control"] = "private, no-transform"

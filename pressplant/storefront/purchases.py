@@ -4,15 +4,17 @@ download link for each item. Buying is orders.actions.place_order, the same acti
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from pressplant.orders.actions import OrderError, place_order
+from pressplant.orders.models import Order
 from pressplant.orders.shop import detected_country
 from pressplant.orders.shop import library as library_items
+from pressplant.orders.shop import receipt as order_receipt
 from pressplant.storefront.downloads import request_customer
 from pressplant.storefront.forms import BuyForm
 from pressplant.storefront.pages import render_page, sign_in_first
@@ -48,3 +50,16 @@ def library(request: HttpRequest) -> HttpResponse:
     if customer is None:
         return sign_in_first(request)
     return render_page(request, "storefront/library.html", {"items": library_items(customer)}, customer=customer)
+
+
+@require_safe
+def receipt(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The order, and where the buyer's money went: the label and artists, publishers, tax, the store."""
+    customer = request_customer(request)
+    if customer is None:
+        return sign_in_first(request)
+    try:
+        shown = order_receipt(customer, order_id)
+    except Order.DoesNotExist:
+        raise Http404("no such order of yours") from None
+    return render_page(request, "storefront/receipt.html", {"receipt": shown}, customer=customer)

@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("covers/<int:release_id>.jpg", views.cover, name="cover"),
     path("buy/", purchases.buy, name="buy"),
     path("library/", purchases.library, name="library"),
+    path("orders/<int:order_id>/", purchases.receipt, name="receipt"),
     path("wallet/", wallet.wallet, name="wallet"),
     path("wallet/top-up/", topup.top_up, name="top_up"),
     path("i18n/", include("django.conf.urls.i18n")),
