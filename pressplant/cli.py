@@ -188,18 +188,26 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     from django.conf import settings
 
     from pressplant.catalogue.actions import ingest_tree
-    from pressplant.demo import build_demo_masters, ensure_demo_buyer
+    from pressplant.demo import (
+        DEMO_LABEL_EMAIL,
+        DEMO_LABEL_PASSWORD,
+        build_demo_masters,
+        ensure_demo_buyer,
+        ensure_demo_rights,
+    )
 
     with console.status("building the demo catalogue (once; about a minute the first time)"):
         report = ingest_tree(build_demo_masters(Path(settings.HOME) / "demo-masters"))
         email, password = ensure_demo_buyer()
+        ensure_demo_rights()
     url = f"http://{args.host}:{args.port}/"
     if args.json:
-        _print_json(console, {"url": url, "email": email, "password": password, "ingest": report.as_dict()})
+        _print_json(console, {"url": url, "email": email, "password": password, "ingest": report.as_dict(),
+                              "label_email": DEMO_LABEL_EMAIL, "label_password": DEMO_LABEL_PASSWORD})
     else:
         console.print(report.summary(), markup=False)
-        console.print(f"\nPressplant demo store: {url}\nsign in as {email} / {password} (50.00 GBP to spend)",
-                      markup=False)
+        console.print(f"\nPressplant demo store: {url}\nsign in as {email} / {password} (50.00 GBP to spend)"
+                      f"\nlabel dashboard: {url}label/ as {DEMO_LABEL_EMAIL} / {DEMO_LABEL_PASSWORD}", markup=False)
     if args.no_serve:
         return 0
     return _serve(args)
@@ -276,6 +284,67 @@ def _write_voucher_csv(path: Path, codes: list[str], amount: str, currency: str)
     part.replace(path)
 
 
+def cmd_royalties_statement(args: argparse.Namespace, console: Console) -> int:
+    setup_django()
+    from pressplant.royalties.errors import RoyaltiesError
+    from pressplant.royalties.periods import Period
+    from pressplant.royalties.reports import write_period_reports
+
+    try:
+        reports = write_period_reports(Period.parse(args.period), Path(args.out))
+    except RoyaltiesError as exc:
+        raise CommandError(str(exc)) from None
+    rows = [{"payee": r.payee_code, "name": r.payee_name, "currency": r.currency, "lines": r.lines,
+             "total": r.total.as_api()} for r in reports.summary]
+    if args.json:
+        _print_json(console, {"period": str(reports.period), "ok": reports.ok, "problems": reports.problems,
+                              "files": [str(f) for f in reports.files], "payees": rows})
+        return 0 if reports.ok else 1
+    table = Table(title=f"royalties {reports.period}")
+    for column in ("payee", "currency", "lines", "total"):
+        table.add_column(column, justify="right" if column in ("lines", "total") else "left")
+    for r in reports.summary:
+        table.add_row(r.payee_code, r.currency, str(r.lines), r.total.format())
+    console.print(table)
+    for problem in reports.problems:
+        console.print(f"mismatch: {problem}", markup=False, soft_wrap=True)
+    verdict = "every total equals the ledger's payable postings" if reports.ok else (
+        f"{len(reports.problems)} totals differ from the ledger")
+    console.print(f"{len(reports.files)} files written to {args.out}; {verdict}", markup=False, soft_wrap=True)
+    return 0 if reports.ok else 1
+
+
+def cmd_royalties_payout(args: argparse.Namespace, console: Console) -> int:
+    setup_django()
+    from datetime import UTC, datetime
+
+    from pressplant.royalties.actions import pay_out, run_csv, thresholds_from
+    from pressplant.royalties.documents import write_document
+    from pressplant.royalties.errors import RoyaltiesError
+    from pressplant.royalties.periods import Period
+
+    try:
+        thresholds = thresholds_from(args.threshold, args.currency)
+        period = Period.parse(args.period) if args.period else None
+        key = args.key or (f"royalties-{period}" if period else f"royalties-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+        run = pay_out(thresholds, key, accrued_before=period.ends_at if period else None)
+    except RoyaltiesError as exc:
+        raise CommandError(str(exc)) from None
+    out = write_document(Path(args.out or f"payouts-{run.key}.csv"), run_csv(run))
+    payouts = list(run.payouts.order_by("payee_code", "currency"))
+    if args.json:
+        _print_json(console, {"run": run.key, "csv": str(out), "payouts": [
+            {"payee": p.payee_code, "name": p.payee_name, "email": p.email, "amount": p.amount.as_api()}
+            for p in payouts]})
+        return 0
+    for p in payouts:
+        console.print(f"{p.payee_code}\t{p.payee_name}\t{p.amount.format()}", markup=False, soft_wrap=True)
+    totals = ", ".join(total.format() for total in run.totals().values()) or "nothing due"
+    console.print(f"payout run {run.key}: {len(payouts)} payouts, {totals}; list written to {out}", markup=False,
+                  soft_wrap=True)
+    return 0
+
+
 _COMMANDS: list[tuple[str, Handler, str, list[tuple[tuple[str, ...], dict[str, Any]]]]] = [
     ("formats", cmd_formats, "list the sellable formats", []),
     ("probe", cmd_probe, "describe an audio file and check it can be a master", [
@@ -303,6 +372,19 @@ _COMMANDS: list[tuple[str, Handler, str, list[tuple[tuple[str, ...], dict[str, A
         (("--count",), {"type": int, "default": 1, "help": "how many vouchers (default 1)"}),
         (("--batch",), {"default": "", "help": "a label for the batch, shown in the admin"}),
         (("--csv",), {"metavar": "FILE", "help": "also write the codes to this CSV file"}),
+    ]),
+    ("royalties statement", cmd_royalties_statement,
+     "write a month's statements, DSRs and sales reports, and check them against the ledger", [
+        (("--period",), {"required": True, "help": "the month, YYYY-MM (UTC), e.g. 2026-11"}),
+        (("--out",), {"required": True, "metavar": "DIR", "help": "folder to write the files into"}),
+    ]),
+    ("royalties payout", cmd_royalties_payout, "pay every payee whose balance reached the threshold", [
+        (("--threshold",), {"action": "append", "required": True,
+                            "help": "least amount paid: 10.00 (for each --currency) or GBP=10.00; repeatable"}),
+        (("--currency",), {"action": "append", "default": [], "help": "currency a plain --threshold is in"}),
+        (("--period",), {"help": "pay only what accrued before the end of this month (YYYY-MM)"}),
+        (("--key",), {"help": "the run's idempotency key (default royalties-<period>, else the time)"}),
+        (("--out",), {"metavar": "FILE", "help": "payout list CSV (default payouts-<key>.csv)"}),
     ]),
     ("ingest", cmd_ingest, "add a folder of lossless masters to the catalogue", [
         (("path",), {"help": "a folder tree of FLAC/WAV/AIFF files (or one file)"}),

@@ -234,3 +234,91 @@ def ensure_demo_buyer() -> tuple[str, str]:
         code = create_vouchers(Money.parse(DEMO_BUYER_TOP_UP, customer.currency), 1, batch="demo")[0]
         redeem_voucher(customer.pk, code)
     return DEMO_BUYER_EMAIL, DEMO_BUYER_PASSWORD
+
+
+DEMO_LABEL_EMAIL = "label@pressplant.test"
+DEMO_LABEL_PASSWORD = "run-the-label"  # noqa: S105  (a published demo account, not a secret)
+DEMO_LABEL_SHARES = {"Northern Press": "0.70", "Cold Spring Audio": "0.65", "Kettle Hole Records": "0.72"}
+DEMO_PRE_ORDER = ("Harbour Lights EP", "2027-01-15")
+"""A release on pre-order: licensed worldwide from this date."""
+DEMO_NOT_IN_GERMANY = "Lagos Tapes"
+"""A release licensed everywhere but Germany (an ExcludedTerritoryCode deal)."""
+DEMO_SALES = (("DE", "Signal Fires", "flac"), ("US", "Signal Fires", "mp3-320"), ("FR", "Glass Weather", "flac"),
+              ("GB", "Pistons & Petals", "mp3-v0"), ("US", "Lagos Tapes", "aac-256"), ("DE", "Окраины", "opus-160"))
+
+
+def ensure_demo_rights() -> None:
+    """Label agreements, an artist split, a pre-order, a territory exclusion, a label user, and a few sales
+    from buyers in four countries, so the dashboard and statements have something to show (idempotent)."""
+    from django.contrib.auth import get_user_model
+
+    from pressplant.catalogue.models import Label, Release
+    from pressplant.rights.models import LabelAgreement, LabelMember, Payee, RoyaltySplit
+
+    for name, share in DEMO_LABEL_SHARES.items():
+        label = Label.objects.filter(name=name).first()
+        if label is None:
+            continue
+        payee, _ = Payee.objects.get_or_create(code=f"label-{label.pk}", defaults={
+            "name": name, "kind": Payee.Kind.LABEL, "label": label})
+        LabelAgreement.objects.get_or_create(label=label, defaults={"payee": payee, "share_rate": share})
+    signal_fires = Release.objects.filter(title="Signal Fires").select_related("label").first()
+    if signal_fires is not None and signal_fires.label is not None and not signal_fires.royalty_splits.exists():
+        artist, _ = Payee.objects.get_or_create(code="ivory-lanterns", defaults={
+            "name": "Ivory Lanterns", "kind": Payee.Kind.ARTIST, "label": signal_fires.label})
+        label_payee = Payee.objects.get(code=f"label-{signal_fires.label_id}")
+        RoyaltySplit.objects.create(release=signal_fires, payee=label_payee, basis_points=7_000)
+        RoyaltySplit.objects.create(release=signal_fires, payee=artist, basis_points=3_000)
+    _ensure_demo_deals()
+    northern = Label.objects.filter(name="Northern Press").first()
+    if northern is not None:
+        user = get_user_model().objects.filter(username=DEMO_LABEL_EMAIL).first()
+        if user is None:
+            user = get_user_model().objects.create_user(DEMO_LABEL_EMAIL, DEMO_LABEL_EMAIL, DEMO_LABEL_PASSWORD)
+        LabelMember.objects.get_or_create(user=user, label=northern)
+    _ensure_demo_sales()
+
+
+def _ensure_demo_deals() -> None:
+    import datetime
+
+    from pressplant.catalogue.models import Release
+    from pressplant.rights.models import Deal, Licence
+
+    title, starts = DEMO_PRE_ORDER
+    deals = {title: {"territory_codes": ["Worldwide"], "start_date": datetime.date.fromisoformat(starts)},
+             DEMO_NOT_IN_GERMANY: {"territory_codes": [], "excluded_territory_codes": ["DE"],
+                                   "start_date": datetime.date(2025, 1, 1)}}
+    for title, terms in deals.items():
+        release = Release.objects.filter(title=title).first()
+        if release is None or Licence.objects.filter(release=release).exists():
+            continue
+        Licence.objects.create(release=release, source=Licence.Source.DIRECT)
+        Deal.objects.create(release=release, commercial_model_types=["PayAsYouGoModel"],
+                            use_types=["PermanentDownload"], **terms)
+
+
+def _ensure_demo_sales() -> None:
+    from pressplant.accounts.actions import sign_up
+    from pressplant.accounts.models import Customer
+    from pressplant.catalogue.models import Release
+    from pressplant.ledger.actions import entries_for
+    from pressplant.money import Money
+    from pressplant.orders.actions import OrderError, OrderItem, place_order
+    from pressplant.payments.actions import create_vouchers, redeem_voucher
+
+    for country, title, format_name in DEMO_SALES:
+        email = f"buyer-{country.lower()}@pressplant.test"
+        customer = Customer.objects.filter(user__email=email).first()
+        if customer is None:
+            customer = sign_up(email, DEMO_BUYER_PASSWORD, country)
+        if not entries_for(customer.wallet_account).exists():
+            code = create_vouchers(Money.parse("30.00", customer.currency), 1, batch="demo")[0]
+            redeem_voucher(customer.pk, code)
+        release = Release.objects.filter(title=title).first()
+        if release is None:
+            continue
+        try:
+            place_order(customer, [OrderItem(format_name, release_id=release.pk)], f"demo:{title}:{format_name}")
+        except OrderError:  # e.g. a release the demo does not license in the buyer's country
+            continue

@@ -117,7 +117,10 @@ def test_demo_builds_its_catalogue_and_buyer_once(home):
     labels = {path.name for path in (home / "demo-masters").iterdir()}
     assert len(labels) >= 3
     ledger = json.loads(run(home, "ledger", "verify", "--json").stdout)
-    assert ledger["ok"] and ledger["money_from_outside"]["GBP"]["amount_minor"] == 5_000  # topped up once
+    # the demo buyer's 50.00 and the sample UK buyer's 30.00, topped up once however often the demo runs
+    assert ledger["ok"] and ledger["money_from_outside"]["GBP"]["amount_minor"] == 5_000 + 3_000
+    assert ledger["money_from_outside"]["EUR"]["amount_minor"] == 2 * 3_000  # sample buyers in DE and FR
+    assert data["label_email"] and data["label_password"]
 
 
 def test_serve_answers_on_its_port(home):
