@@ -130,19 +130,33 @@ class OrderIn(Schema):
     items: list[OrderItemIn] = Field(..., min_length=1)
 
 
+class SalePartOut(Schema):
+    """Where part of a line's price went: VAT, the label, an artist, a society, the store."""
+
+    role: str
+    to: str
+    amount: MoneyOut
+
+
 class OrderLineOut(Schema):
     track_id: int | None
     release_id: int | None
     format: str
     price: MoneyOut
+    vat: MoneyOut
     size_bytes: int
     size_is_exact: bool
+    available_at: datetime | None
+    """A pre-order: when the download opens."""
+    parts: list[SalePartOut]
 
 
 class OrderOut(Schema):
     id: int
     status: str
     total: MoneyOut
+    territory: str
+    created_at: datetime
     lines: list[OrderLineOut]
 
 

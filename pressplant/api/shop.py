@@ -72,7 +72,16 @@ def get_library(request: HttpRequest) -> LibraryOut:
 
 def _order_out(order: Order) -> OrderOut:
     lines = [{"track_id": line.track_id, "release_id": line.release_id, "format": line.format_name,
-              "price": line.price.as_api(), "size_bytes": line.size_bytes, "size_is_exact": line.size_is_exact}
-             for line in order.lines.all()]
+              "price": line.price.as_api(), "vat": line.vat.as_api(), "size_bytes": line.size_bytes,
+              "size_is_exact": line.size_is_exact, "available_at": line.entitlement.available_at,
+              "parts": [{"role": part.role, "to": part.payee_name or part.basis, "amount": part.amount.as_api()}
+                        for part in line.parts.all()]}
+             for line in order.lines.select_related("entitlement").prefetch_related("parts")]
     return OrderOut.model_validate({"id": order.pk, "status": order.status, "total": order.total.as_api(),
-                                    "lines": lines})
+                                    "territory": order.territory, "created_at": order.created_at, "lines": lines})
+
+
+@router.get("/orders/{order_id}", response={200: OrderOut, 401: ErrorOut, 404: ErrorOut})
+def get_order(request: HttpRequest, order_id: int) -> OrderOut:
+    """One of the caller's orders: the receipt, with where every part of the money went."""
+    return _order_out(Order.objects.get(pk=order_id, customer=caller(request)))

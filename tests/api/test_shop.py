@@ -103,3 +103,33 @@ def test_the_library_links_download_the_file_with_the_token(buyer, buyer_api, tr
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert body[:3] == b"ID3" and len(body) > 10_000
     assert buyer_api.client.get(item["download_url"]).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_order_receipt_says_where_the_money_went(buyer, buyer_api, tracks):
+    fund(buyer, 10_000)
+    created = buyer_api.post("/orders", {"items": [{"release_id": tracks[0].release_id, "format": "flac"}]},
+                             headers={"Idempotency-Key": "r-1"}).json()
+    receipt = buyer_api.get(f"/orders/{created['id']}").json()
+    [line] = receipt["lines"]
+    roles = {part["role"]: part for part in line["parts"]}
+    assert receipt["territory"] == "GB" and {"vat", "label", "mechanical"} <= set(roles)
+    assert roles["label"]["to"] == "Cache Records" and roles["mechanical"]["to"] == "PRS for Music (MCPS)"
+    assert roles["vat"]["amount"] == line["vat"] and line["vat"]["amount_minor"] > 0
+    assert sum(part["amount"]["amount_minor"] for part in line["parts"]) == line["price"]["amount_minor"]
+
+
+@pytest.mark.django_db
+def test_an_item_not_licensed_here_is_451_with_the_reason(buyer, buyer_api, tracks):
+    from pressplant.rights.models import Deal, Licence
+
+    release = Release.objects.get()
+    Licence.objects.create(release=release, source=Licence.Source.DDEX, sender_party_id="PADPIDA0000000001Z")
+    Deal.objects.create(release=release, commercial_model_types=["PayAsYouGoModel"], use_types=["PermanentDownload"],
+                        territory_codes=["US", "CA"])
+    fund(buyer, 10_000)
+    response = buyer_api.post("/orders", {"items": [{"release_id": release.pk, "format": "flac"}]},
+                              headers={"Idempotency-Key": "r-2"})
+    assert response.status_code == 451 and response.json()["code"] == "not_available"
+    assert "not licensed in the United Kingdom" in response.json()["message"]
+    assert _balance(buyer_api)["amount_minor"] == 10_000 and Order.objects.count() == 0
