@@ -21,7 +21,7 @@ from pressplant.ledger.journal import Posting
 from pressplant.money import Money
 from pressplant.pricing.quote import Quote
 from pressplant.pricing.vat import vat_rate
-from pressplant.rights.availability import country_name
+from pressplant.rights.availability import Status, country_name
 from pressplant.rights.licences import ReleaseRights, Standing
 from pressplant.rights.mechanicals import mechanical_for
 from pressplant.rights.models import LabelAgreement, Payee, RoyaltySplit
@@ -45,6 +45,11 @@ UNKNOWN_COUNTRIES = frozenset({"", "XX", "T1", "A1", "A2", "O1", "EU", "AP"})
 
 class TerritoryConflict(ValueError):
     """The declared country and the network's country disagree: the sale cannot be placed."""
+
+
+class SplitsDoNotSum(ValueError):
+    """An item's royalty splits exist but do not add up to 10,000 basis points: it cannot be sold until
+    the operator fixes them (paying anyone a guessed share would be worse)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +134,10 @@ def offer_for(item: Track | Release, quote: Quote, territory: str, at: datetime,
         return Offer(standing, quote, quote.price, "", rate)
     try:
         split_of(item, quote.price, territory, at, standing)
+    except SplitsDoNotSum:
+        unsplit = dataclasses.replace(standing.availability, status=Status.UNPRICED,
+                                      reason="not on sale yet: its royalty split is being set up")
+        return Offer(Standing(unsplit, None), quote, quote.price, "", rate)
     except PriceBelowFloor as exc:
         note = f"raised to {exc.floor.format()}: the least that pays the rights holders"
         raised = dataclasses.replace(quote, price=exc.floor, basis=f"{quote.basis}; {note}")
@@ -171,7 +180,10 @@ def payees_of(item: Track | Release) -> Payees:
         rows = list(RoyaltySplit.objects.filter(track=item).select_related("payee"))
     if not rows:
         rows = list(RoyaltySplit.objects.filter(release=release, track=None).select_related("payee"))
-    if rows and sum(r.basis_points for r in rows) == WHOLE_BP:
+    if rows and sum(r.basis_points for r in rows) != WHOLE_BP:
+        total = sum(r.basis_points for r in rows)
+        raise SplitsDoNotSum(f"the royalty splits of {item} sum to {total:,} of {WHOLE_BP:,} basis points")
+    if rows:
         return Payees({r.payee.code: r.basis_points for r in rows}, {r.payee.code: r.payee.name for r in rows},
                       {r.payee.code: r.payee.kind for r in rows})
     payee = label_payee(release)

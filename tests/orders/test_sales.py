@@ -252,3 +252,15 @@ def test_a_free_download_deal_costs_nothing_and_posts_nothing(tracks):
     assert balance(buyer.wallet_account, "GBP") == Money(100_000, "GBP")
 
 
+
+
+@pytest.mark.django_db
+def test_splits_that_do_not_sum_keep_the_item_off_sale_instead_of_guessing(tracks):
+    release = tracks[0].release
+    artist = Payee.objects.create(code="half-artist", name="Half Artist", kind=Payee.Kind.ARTIST)
+    RoyaltySplit.objects.create(release=release, payee=artist, basis_points=9_000)
+    shown = offer("release", release.pk, "flac", Shopper("GBP", "GB", None))
+    assert not shown.can_buy and shown.reason == "not on sale yet: its royalty split is being set up"
+    with pytest.raises(NotAvailable, match="royalty split"):
+        place_order(_customer("GB"), [OrderItem("flac", release_id=release.pk)], "k")
+    assert Order.objects.count() == 0
