@@ -12,13 +12,16 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from pressplant.audio.errors import AudioError
 from pressplant.audio.formats import FORMATS, SourceAudio, estimate_size_bytes
+
+if TYPE_CHECKING:  # imported by the handlers once Django is set up
+    from pressplant.rights.imports import ImportResult
 
 Handler = Callable[[argparse.Namespace, Console], int]
 
@@ -251,6 +254,61 @@ def cmd_ledger_verify(args: argparse.Namespace, console: Console) -> int:
     return 0 if report.ok else 1
 
 
+def _ddex_line(name: str, result: ImportResult) -> str:
+    """One line per message: outcome, file, releases touched, the reason or summary."""
+    releases = ", ".join(str(release) for release in result.releases) or "-"
+    return f"{result.outcome:<11}  {name}  {releases}  {result.reason}"
+
+
+def cmd_ddex_import(args: argparse.Namespace, console: Console) -> int:
+    setup_django()
+    from rich.progress import Progress
+
+    from pressplant.rights.imports import import_message
+
+    paths = [Path(name) for name in args.files]
+    if missing := [str(path) for path in paths if not path.is_file()]:
+        raise CommandError(f"{', '.join(missing)}: no such file")
+    results = []
+    with Progress(console=Console(stderr=True), disable=args.json, transient=True) as progress:
+        task = progress.add_task("importing", total=len(paths))
+        for path in paths:
+            progress.update(task, description=path.name[-40:])
+            result = import_message(path.read_bytes(), source_name=str(path), via="cli", folder=path.parent)
+            results.append((str(path), result))
+            if not args.json:
+                console.print(_ddex_line(str(path), result), markup=False, soft_wrap=True)
+            progress.advance(task)
+    if args.json:
+        _print_json(console, [{"file": name, **result.as_dict()} for name, result in results])
+    return 1 if any(result.is_refused for _, result in results) else 0
+
+
+def cmd_ddex_watch(args: argparse.Namespace, console: Console) -> int:
+    setup_django()
+    import time
+
+    from pressplant.rights.drop_folder import Dropped, process_folder
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise CommandError(f"{folder}: no such folder")
+
+    def report(dropped: Dropped) -> None:
+        if args.json:  # one JSON object per line, as messages arrive
+            row = {"file": dropped.name, "moved_to": str(dropped.moved_to), **dropped.result.as_dict()}
+            console.file.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        else:
+            console.print(f"{_ddex_line(dropped.name, dropped.result)}  -> {dropped.moved_to}", markup=False,
+                          soft_wrap=True)
+
+    while True:
+        process_folder(folder, on_each=report)
+        if args.once:
+            return 0
+        time.sleep(args.interval)
+
+
 def cmd_vouchers_create(args: argparse.Namespace, console: Console) -> int:
     setup_django()
     from pressplant.money import Money, MoneyError
@@ -324,7 +382,7 @@ def cmd_royalties_payout(args: argparse.Namespace, console: Console) -> int:
     from pressplant.royalties.periods import Period
 
     try:
-        thresholds = thresholds_from(args.threshold, args.currency)
+        thresholds = thresholds_from(args.threshold, args.currency or [])
         period = Period.parse(args.period) if args.period else None
         key = args.key or (f"royalties-{period}" if period else f"royalties-{datetime.now(UTC):%Y%m%dT%H%M%S}")
         run = pay_out(thresholds, key, accrued_before=period.ends_at if period else None)
@@ -366,6 +424,15 @@ _COMMANDS: list[tuple[str, Handler, str, list[tuple[tuple[str, ...], dict[str, A
     ]),
     ("serve", cmd_serve, "serve the store", _SERVER_OPTIONS),
     ("ledger verify", cmd_ledger_verify, "prove the ledger balances and its stored balances hold", []),
+    ("ddex import", cmd_ddex_import, "import DDEX ERN messages, their masters and cover beside them", [
+        (("files",), {"nargs": "+", "metavar": "FILE", "help": "ERN messages (.xml); exit 1 if any is refused"}),
+    ]),
+    ("ddex watch", cmd_ddex_watch, "import every message dropped into a folder, then file it in done/ or refused/", [
+        (("folder",), {"metavar": "DIR", "help": "the drop folder: *.xml with their masters beside them"}),
+        (("--once",), {"action": "store_true", "help": "process what is there and exit"}),
+        (("--interval",), {"type": float, "default": 10.0, "metavar": "S",
+                           "help": "seconds between passes (default 10)"}),
+    ]),
     ("vouchers create", cmd_vouchers_create, "make PIN vouchers and print their codes, one per line", [
         (("--amount",), {"required": True, "help": "value of each voucher, e.g. 10.00"}),
         (("--currency",), {"required": True, "help": "ISO 4217 code, e.g. GBP"}),
@@ -381,7 +448,7 @@ _COMMANDS: list[tuple[str, Handler, str, list[tuple[tuple[str, ...], dict[str, A
     ("royalties payout", cmd_royalties_payout, "pay every payee whose balance reached the threshold", [
         (("--threshold",), {"action": "append", "required": True,
                             "help": "least amount paid: 10.00 (for each --currency) or GBP=10.00; repeatable"}),
-        (("--currency",), {"action": "append", "default": [], "help": "currency a plain --threshold is in"}),
+        (("--currency",), {"action": "append", "help": "currency a plain --threshold is in (repeatable)"}),
         (("--period",), {"help": "pay only what accrued before the end of this month (YYYY-MM)"}),
         (("--key",), {"help": "the run's idempotency key (default royalties-<period>, else the time)"}),
         (("--out",), {"metavar": "FILE", "help": "payout list CSV (default payouts-<key>.csv)"}),

@@ -41,6 +41,13 @@ def track_list(group: ET.Element | None, recording_refs: Collection[str]) -> tup
     return tuple(tracks)
 
 
+def listed_tracks(references: tuple[str, ...], recording_refs: Collection[str]) -> tuple[TrackEntry, ...]:
+    """A release without a ResourceGroup (a 4.x TrackRelease, a hand-made 3.x single): the sound
+    recordings it lists, in order, on disc 1."""
+    listed = [ref for ref in dict.fromkeys(references) if ref in recording_refs]
+    return tuple(TrackEntry(1, position, ref) for position, ref in enumerate(listed, start=1))
+
+
 def _sequence(element: ET.Element) -> int | None:
     text = clean(element.findtext("SequenceNumber"))
     return int(text) if text is not None and text.isdigit() else None
@@ -94,7 +101,8 @@ def read_release(
         original_release_date=parse_date(first_text(element, paths.original_release_date)),
         p_line=first_text(element, paths.p_line),
         c_line=first_text(element, paths.c_line),
-        tracks=track_list(first_element(element, paths.resource_group), recording_refs),
+        tracks=track_list(first_element(element, paths.resource_group), recording_refs)
+        or listed_tracks(all_texts(element, paths.resource_references), recording_refs),
         cover_image_reference=_cover(element, paths, cover_refs),
     )
     return release, release_id_problems(f"release {reference}", release)
