@@ -1,0 +1,132 @@
+"""Statements: every sale and refund that touched a payee in a month, totals that equal the ledger."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from pressplant.accounts.actions import sign_up
+from pressplant.money import Money
+from pressplant.orders.models import SalePart
+from pressplant.royalties.documents import STATEMENT_COLUMNS, statement_csv, statement_html
+from pressplant.royalties.errors import InvalidPeriod
+from pressplant.royalties.periods import Period
+from pressplant.royalties.statements import ledger_payables, reconcile, statement_lines, statements
+from tests.royalties.conftest import Share, at, fund, refund, sell
+
+NOVEMBER, DECEMBER = Period(2026, 11), Period(2026, 12)
+
+
+def label_and_artist(cat, label_minor: int, artist_minor: int) -> list[Share]:
+    return [Share("label", cat.label_payee.code, cat.label_payee.name, label_minor),
+            Share("artist", cat.artist_payee.code, cat.artist_payee.name, artist_minor)]
+
+
+def test_a_period_is_a_utc_month():
+    period = Period.parse("2026-12")
+    assert (period.first_day.isoformat(), period.last_day.isoformat(), str(period.next())) == (
+        "2026-12-01", "2026-12-31", "2027-01")
+    assert period.includes(at("2026-12-31 23:59:59")) and not period.includes(at("2027-01-01 00:00"))
+    with pytest.raises(InvalidPeriod, match="write the month as YYYY-MM"):
+        Period.parse("November")
+
+
+def test_statement_lists_each_sale_with_its_item_price_and_share(catalogue, customer):
+    # given a track sold for 1.20 incl. 0.20 VAT: the label gets 0.56, the artist 0.14
+    track = catalogue.tracks[0]
+    line = sell(customer, track, when=at("2026-11-03 10:00"), price_minor=120, vat_minor=20,
+                shares=label_and_artist(catalogue, 56, 14))
+    # when the label payee's statement for November is read
+    [found] = statement_lines(catalogue.label_payee, NOVEMBER)
+    # then it shows the sale as the payee's line
+    assert (found.line_id, found.units, found.territory, found.format_name) == (line.pk, 1, "GB", "flac")
+    assert (found.item.title, found.item.artist, found.item.isrc, found.item.upc) == (
+        "One", "The Encoders", "GBXYZ2600001", "5710261026118")
+    assert (found.gross, found.ex_vat, found.amount) == (Money(120, "GBP"), Money(100, "GBP"), Money(56, "GBP"))
+    assert (found.roles, found.basis) == ("label", "label share")
+    assert [x.amount for x in statement_lines("the-encoders", NOVEMBER)] == [Money(14, "GBP")]
+    assert statement_lines(catalogue.other_payee, NOVEMBER) == []
+
+
+def test_a_refund_is_a_negative_line_in_the_month_it_was_made(catalogue, customer):
+    # given a sale in November refunded in December
+    line = sell(customer, catalogue.album, when=at("2026-11-30 23:59"), price_minor=960, vat_minor=160,
+                shares=label_and_artist(catalogue, 448, 112))
+    refund(line, at("2026-12-01 00:01"))
+    # then November keeps the sale, December shows the refund as a negative line
+    [sale] = statement_lines(catalogue.label_payee, NOVEMBER)
+    [returned] = statement_lines(catalogue.label_payee, DECEMBER)
+    assert (sale.units, sale.amount, sale.transaction_id) == (1, Money(448, "GBP"), f"sale-{line.pk}")
+    assert (returned.units, returned.amount, returned.gross, returned.ex_vat) == (
+        -1, Money(-448, "GBP"), Money(-960, "GBP"), Money(-800, "GBP"))
+    assert returned.transaction_id == f"refund-{line.pk}"
+    assert returned.item.kind == "release" and returned.item.title == "Cache Songs"
+    assert ledger_payables(DECEMBER)[("cache-records", "GBP")] == Money(-448, "GBP")
+
+
+def test_statement_totals_equal_the_ledgers_payable_postings(catalogue, customer, db):
+    # given sales in two currencies, to several payees, with refunds in and after the month
+    euro_buyer = sign_up("euro@example.com", "correct horse battery staple", "DE")
+    fund(euro_buyer, 50_000, "EUR")
+    lines = [sell(customer, catalogue.tracks[i % 2], when=at(f"2026-11-{1 + i:02d} 12:00"), price_minor=100 + i,
+                  vat_minor=17, shares=label_and_artist(catalogue, 50 + i, 13)) for i in range(12)]
+    lines.append(sell(euro_buyer, catalogue.single, territory="DE", currency="EUR", when=at("2026-11-20 08:00"),
+                      price_minor=119, vat_minor=19, shares=[Share("label", "other-label", "Other Label", 70),
+                                                             Share("mechanical", "gema", "GEMA", 8)]))
+    refund(lines[0], at("2026-11-25 09:00"))
+    refund(lines[1], at("2026-12-02 09:00"))
+    refund(lines[-1], at("2026-11-28 09:00"))
+    sell(customer, catalogue.tracks[0], when=at("2026-10-31 23:59:59"), price_minor=100, vat_minor=17,
+         shares=label_and_artist(catalogue, 50, 13))
+    # when every statement of November is read
+    found = {s.payee_code: s for s in statements(NOVEMBER)}
+    # then each total equals the ledger's figure, to the minor unit
+    ledger = ledger_payables(NOVEMBER)
+    assert {(code, cur): total for code, s in found.items() for cur, total in s.totals().items()} == ledger
+    assert reconcile(NOVEMBER, list(found.values())) == []
+    assert ledger[("cache-records", "GBP")] == Money(sum(50 + i for i in range(12)) - 50, "GBP")
+    assert ledger[("gema", "EUR")] == Money(0, "EUR")  # sold and refunded in the month
+    assert found["gema"].line_counts() == {"EUR": 2} and found["gema"].payee_name == "GEMA"
+    assert found["cache-records"].email == "money@cache.example"
+
+
+def test_reconcile_names_a_statement_that_disagrees_with_the_ledger(catalogue, customer):
+    # given a sale whose recorded part says more than the ledger posted
+    line = sell(customer, catalogue.tracks[0], when=at("2026-11-03 10:00"), price_minor=120, vat_minor=20,
+                shares=label_and_artist(catalogue, 56, 14))
+    SalePart.objects.filter(line=line, payee_code="the-encoders").update(amount_minor=15)
+    # then the check says which payee and both figures
+    assert reconcile(NOVEMBER, statements(NOVEMBER)) == [
+        "payee the-encoders: the statement says 0.15 GBP, the ledger's payable postings say 0.14 GBP for 2026-11"]
+
+
+def test_statement_files_show_lines_and_totals(catalogue, customer):
+    line = sell(customer, catalogue.tracks[1], when=at("2026-11-03 10:00"), price_minor=120, vat_minor=20,
+                shares=label_and_artist(catalogue, 56, 14))
+    refund(line, at("2026-11-04 10:00"))
+    sell(customer, catalogue.tracks[0], when=at("2026-11-05 10:00"), price_minor=130, vat_minor=21,
+         shares=label_and_artist(catalogue, 61, 15))
+    [statement] = [s for s in statements(NOVEMBER) if s.payee_code == "cache-records"]
+    rows = list(csv.reader(io.StringIO(statement_csv(statement))))
+    assert tuple(rows[0]) == STATEMENT_COLUMNS
+    by_column = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert [(r["units"], r["amount"], r["gross (incl. VAT)"], r["ex-VAT"]) for r in by_column] == [
+        ("1", "0.56", "1.20", "1.00"), ("-1", "-0.56", "-1.20", "-1.00"), ("1", "0.61", "1.30", "1.09")]
+    assert by_column[0]["item"] == "Two\tTab | Pipe" and by_column[2]["ISRC"] == "GBXYZ2600001"
+    html = statement_html(statement)
+    assert "Cache Records Ltd" in html and "2026-11-01 to 2026-11-30" in html
+    assert "<strong>0.61 GBP</strong>" in html and 'class="refund"' in html and "3 lines" in html
+
+
+def test_statements_read_the_period_in_a_fixed_number_of_queries(catalogue, customer,
+                                                                  django_assert_max_num_queries):
+    for i in range(60):
+        line = sell(customer, catalogue.tracks[i % 2], when=at("2026-11-10 10:00"), price_minor=120, vat_minor=20,
+                    shares=label_and_artist(catalogue, 56, 14))
+        if i % 3 == 0:
+            refund(line, at("2026-11-11 10:00"))
+    with django_assert_max_num_queries(8):
+        found = statements(NOVEMBER)
+    assert sum(len(s.lines) for s in found) == 2 * 80
