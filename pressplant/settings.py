@@ -165,6 +165,11 @@ X-Accel-Redirect and nginx handles Range. Empty: the app streams files itself.""
 # piece of territory and VAT evidence. Empty: only the country the buyer declared is used.
 PRESSPLANT_COUNTRY_HEADER = os.environ.get("PRESSPLANT_COUNTRY_HEADER", "")
 
+PRESSPLANT_STORE_NAME = os.environ.get("PRESSPLANT_STORE_NAME", "Pressplant")
+"""The store's name on statements, DSR files and receipts."""
+PRESSPLANT_DPID = os.environ.get("PRESSPLANT_DPID", "")
+"""The store's DDEX Party ID (DPID): the sender of its DSR sales reports and the recipient labels address."""
+
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 """Stripe's API key: card top-ups through Stripe Checkout are offered only when it is set."""
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")

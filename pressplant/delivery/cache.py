@@ -199,7 +199,14 @@ def cached_rendition(track: Track, format_name: str) -> Rendition | None:
 
 
 def exact_sizes(tracks: list[Track], format_name: str) -> dict[int, int]:
-    """Track id -> exact file size, for the tracks whose rendition in `format_name` is cached."""
-    found = (cached_rendition(track, format_name) for track in tracks)
-    return {track.pk: rendition.size_bytes for track, rendition in zip(tracks, found, strict=True)
+    """Track id -> exact file size, for the tracks whose rendition in `format_name` is cached.
+
+    One query first finds which masters have any rendition in the format at all; only those tracks pay
+    for computing today's tags (the usual answer, nothing cached, costs one query)."""
+    encoded = set(Rendition.objects.ready().filter(master_id__in={t.master_id for t in tracks},
+                                                   format_name=get_format(format_name).name)
+                  .values_list("master_id", flat=True))
+    candidates = [track for track in tracks if track.master_id in encoded]
+    found = (cached_rendition(track, format_name) for track in candidates)
+    return {track.pk: rendition.size_bytes for track, rendition in zip(candidates, found, strict=True)
             if rendition is not None and rendition.size_bytes}

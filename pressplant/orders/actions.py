@@ -166,11 +166,14 @@ def _priced(customer: Customer, item: OrderItem, thing: Track | Release, offer: 
     charge, is_upgrade = _charge(customer, offer.price, track=track, release=release, fmt=item.format_name)
     if not charge.amount_minor:
         return _Priced(item, track, release, offer, charge, None)
+    if not is_upgrade and offer.split is not None and offer.split.sale.price == charge:
+        return _Priced(item, track, release, offer, charge, offer.split)
+    payees = offer.split.payees if offer.split is not None else None
     try:
-        split = split_of(thing, charge, evidence.territory, at, offer.standing, is_upgrade=is_upgrade)
+        split = split_of(thing, charge, evidence.territory, at, offer.standing, is_upgrade=is_upgrade, payees=payees)
     except PriceBelowFloor as exc:  # an upgrade's difference below what the rights holders need
         charge = min(exc.floor, offer.price)
-        split = split_of(thing, charge, evidence.territory, at, offer.standing, is_upgrade=is_upgrade)
+        split = split_of(thing, charge, evidence.territory, at, offer.standing, is_upgrade=is_upgrade, payees=payees)
     return _Priced(item, track, release, offer, charge, split)
 
 

@@ -91,6 +91,8 @@ class Offer:
     price: Money
     floor_note: str
     vat_rate: Decimal
+    split: Split | None = None
+    """The split of `price`, when it can be bought for a price."""
 
     @property
     def can_buy(self) -> bool:
@@ -133,7 +135,8 @@ def offer_for(item: Track | Release, quote: Quote, territory: str, at: datetime,
     if not standing.can_buy:
         return Offer(standing, quote, quote.price, "", rate)
     try:
-        split_of(item, quote.price, territory, at, standing)
+        payees = payees_of(item)
+        split = split_of(item, quote.price, territory, at, standing, payees=payees)
     except SplitsDoNotSum:
         unsplit = dataclasses.replace(standing.availability, status=Status.UNPRICED,
                                       reason="not on sale yet: its royalty split is being set up")
@@ -141,12 +144,13 @@ def offer_for(item: Track | Release, quote: Quote, territory: str, at: datetime,
     except PriceBelowFloor as exc:
         note = f"raised to {exc.floor.format()}: the least that pays the rights holders"
         raised = dataclasses.replace(quote, price=exc.floor, basis=f"{quote.basis}; {note}")
-        return Offer(standing, raised, exc.floor, note, rate)
-    return Offer(standing, quote, quote.price, "", rate)
+        return Offer(standing, raised, exc.floor, note, rate,
+                     split_of(item, exc.floor, territory, at, standing, payees=payees))
+    return Offer(standing, quote, quote.price, "", rate, split)
 
 
 def split_of(item: Track | Release, price: Money, territory: str, at: datetime, standing: Standing,
-             *, is_upgrade: bool = False) -> Split:
+             *, is_upgrade: bool = False, payees: Payees | None = None) -> Split:
     """Split `price` (VAT included) paid in `territory` at `at`. An upgrade's difference is shared by the
     label's percentage, never a second wholesale price. Raises PriceBelowFloor when it cannot cover."""
     release = item.release if isinstance(item, Track) else item
@@ -157,7 +161,7 @@ def split_of(item: Track | Release, price: Money, territory: str, at: datetime, 
     year = at.year
     if isinstance(rule, StatutoryMechanical):
         year = min(year, max(rule.by_year))  # rates continue until the table has the new year
-    payees = payees_of(item)
+    payees = payees or payees_of(item)
     sale = split_sale(price, vat_rate(territory), deal, rule, [t.duration_ms for t in tracks], year,
                       payees.basis_points)
     return Split(sale, payees, mechanical.payee.code, mechanical.payee.name, basis)
