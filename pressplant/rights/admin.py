@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from pressplant.rights.licences import unpriced_codes
 from pressplant.rights.models import (
     DdexMessage,
     Deal,
@@ -58,13 +60,42 @@ DEAL_COLUMNS = ("track", "commercial_model_types", "use_types", "territory_codes
 of the licence; the table shows them read-only in its place."""
 
 
+def _is_direct(obj: Licence | Deal | None) -> bool:
+    """The operator writes the licences of its own catalogue; a label's DDEX licence is kept as sent."""
+    if obj is None:
+        return True
+    licence = obj if isinstance(obj, Licence) else Licence.objects.filter(release_id=obj.release_id).first()
+    return licence is not None and licence.source == Licence.Source.DIRECT
+
+
 @admin.register(Licence)
-class LicenceAdmin(_ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at runtime
-    list_display = ("release", "source", "sender_party_id", "message", "purged_at", "updated_at")
+class LicenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at runtime
+    list_display = ("release", "source", "sender_party_id", "message", "missing_price_tiers", "purged_at",
+                    "updated_at")
     list_filter = ("source", "purged_at")
     search_fields = ("release__title", "release__artist_display", "release__upc", "sender_party_id")
-    readonly_fields = ("release", "source", "sender_party_id", "message", "off_sale_reason", "purged_at",
-                       "updated_at", "deals")
+    raw_id_fields = ("release",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("source", "sender_party_id", "message", "updated_at")
+        return ("release", "source", "sender_party_id", "message", "off_sale_reason", "updated_at", "deals",
+                "missing_price_tiers", *(() if _is_direct(obj) else ("purged_at",)))
+
+    def save_model(self, request: HttpRequest, obj: Licence, form: Any, change: bool) -> None:
+        if not change:
+            obj.source = Licence.Source.DIRECT  # a licence made here is the operator's own
+        super().save_model(request, obj, form, change)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_direct(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Price codes without a price tier (off sale until added)")
+    def missing_price_tiers(self, obj: Licence) -> str:
+        return ", ".join(unpriced_codes(obj))
 
     @admin.display(description="Deals (the latest message's, as sent)")
     def deals(self, obj: Licence) -> str:
@@ -72,6 +103,42 @@ class LicenceAdmin(_ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]  # no
         head = format_html_join("", "<th>{}</th>", ((column.replace("_", " "),) for column in DEAL_COLUMNS))
         body = format_html_join("", "<tr>{}</tr>", ((_cells(deal),) for deal in rows))
         return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
+class DealForm(forms.ModelForm):  # type: ignore[type-arg]  # not subscriptable at runtime
+    class Meta:
+        model = Deal
+        exclude = ("message",)
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        release = data.get("release")
+        licence = Licence.objects.filter(release=release).first() if release is not None else None
+        if licence is None or licence.source != Licence.Source.DIRECT:
+            raise forms.ValidationError("Deals are written here only for a release under the operator's own "
+                                        "licence (add the licence first); a label's deals come in its DDEX messages.")
+        return data
+
+
+@admin.register(Deal)
+class DealAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at runtime
+    """Deals of the operator's own licences are written here; a DDEX deal is shown as sent."""
+
+    form = DealForm
+
+    list_display = ("release", "track", "territory_codes", "excluded_territory_codes", "start_date", "end_date",
+                    "price_code", "is_takedown")
+    search_fields = ("release__title", "release__upc")
+    raw_id_fields = ("release", "track")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return True
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_direct(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_direct(obj) and super().has_delete_permission(request, obj)
 
 
 def _cells(deal: Deal) -> str:
