@@ -19,5 +19,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orders/<int:order_id>/", purchases.receipt, name="receipt"),
     path("wallet/", wallet.wallet, name="wallet"),
     path("wallet/top-up/", topup.top_up, name="top_up"),
+    path("label/", include("pressplant.storefront.label_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
