@@ -26,7 +26,7 @@ def _deal_form(release: Release, **extra: str) -> dict[str, str]:
 
 
 @pytest.mark.django_db
-def test_the_operator_licenses_its_own_release_to_one_country(operator, tracks):
+def test_the_operator_licenses_its_own_release_to_one_country(operator, tracks):  # noqa: F811
     release = tracks[0].release
     response = operator.post("/admin/rights/licence/add/", {"release": release.pk, "off_sale_reason": ""})
     assert response.status_code == 302 and Licence.objects.get(release=release).source == "direct"
@@ -35,7 +35,7 @@ def test_the_operator_licenses_its_own_release_to_one_country(operator, tracks):
 
 
 @pytest.mark.django_db
-def test_a_ddex_release_takes_no_deal_from_the_admin_and_shows_missing_price_tiers(operator, tracks):
+def test_a_ddex_release_takes_no_deal_from_the_admin_and_shows_missing_price_tiers(operator, tracks):  # noqa: F811
     release = tracks[0].release
     licence = Licence.objects.create(release=release, source="ddex", sender_party_id="PADPIDA0000000001Z")
     Deal.objects.create(release=release, commercial_model_types=["PayAsYouGoModel"], use_types=["PermanentDownload"],

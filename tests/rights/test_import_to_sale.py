@@ -39,8 +39,9 @@ def _import(folder: Path, name: str, spec) -> None:
     assert cli.main(["ddex", "import", str(message)]) == 0
 
 
-@pytest.mark.django_db
-def test_a_delivered_release_sells_at_its_tier_where_licensed_and_a_takedown_keeps_buyers_downloads(tmp_path):
+@pytest.mark.django_db(transaction=True)
+def test_a_delivered_release_sells_at_its_tier_where_licensed_and_a_takedown_keeps_buyers_downloads(
+        tmp_path, flushable_ledger):
     drop = tmp_path / "drop"
     deal = DealSpec(references=("R0",), excluded=("DE",), territories=(), price_code="FRONTLINE")
     masters = deliver(drop, dataclasses.replace(two_disc_album(), deals=(deal,)))
