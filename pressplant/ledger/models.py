@@ -60,6 +60,7 @@ class Entry(models.Model):
     class Meta:
         ordering = ("-created_at", "-id")
         verbose_name_plural = "entries"
+        indexes = (models.Index(fields=("kind", "created_at"), name="ledger_entry_kind_time"),)
         constraints = (
             models.UniqueConstraint(fields=["reverses"], condition=Q(kind="reversal"),
                                     name="ledger_entry_reversed_once"),

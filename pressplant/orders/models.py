@@ -44,6 +44,8 @@ class Order(models.Model):
 
     class Meta:
         ordering = ("-created_at", "-id")
+        indexes = (models.Index(fields=("created_at",), name="order_created_at"),
+                   models.Index(fields=("refunded_at",), name="order_refunded_at"))
         constraints = (
             models.UniqueConstraint(fields=("customer", "idempotency_key"), name="order_idempotency_key_unique"),
             models.CheckConstraint(condition=Q(total_minor__gte=0), name="order_total_not_negative"),
