@@ -210,7 +210,8 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     else:
         console.print(report.summary(), markup=False)
         console.print(f"\nPressplant demo store: {url}\nsign in as {email} / {password} (50.00 GBP to spend)"
-                      f"\nlabel dashboard: {url}label/ as {DEMO_LABEL_EMAIL} / {DEMO_LABEL_PASSWORD}", markup=False)
+                      f"\nlabel dashboard: {url}label/ as {DEMO_LABEL_EMAIL} / {DEMO_LABEL_PASSWORD}", markup=False,
+                      soft_wrap=True)
     if args.no_serve:
         return 0
     return _serve(args)
