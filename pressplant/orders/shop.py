@@ -21,7 +21,7 @@ from pressplant.money import Money
 from pressplant.orders.models import Entitlement, Order, OrderLine, SalePart
 from pressplant.orders.sales import UNKNOWN_COUNTRIES, Offer, offer_for
 from pressplant.pricing.actions import quote_for_release, quote_for_track
-from pressplant.pricing.vat import describe_vat
+from pressplant.pricing.vat import vat_percent
 from pressplant.rights.licences import ReleaseRights
 
 DEFAULT_CURRENCY = "GBP"
@@ -40,8 +40,9 @@ class Shopper:
     detected_country: str | None
 
     @property
-    def vat_note(self) -> str:
-        return describe_vat(self.territory)
+    def vat_percent(self) -> str:
+        """'19%' where the buyer's country charges VAT on downloads (prices shown include it), else ''."""
+        return vat_percent(self.territory)
 
 
 def detected_country(request: HttpRequest) -> str | None:

@@ -35,10 +35,9 @@ def shows_tax_included(country: str) -> bool:
     return country.upper() in TAX_INCLUSIVE_DISPLAY
 
 
-def describe_vat(country: str) -> str:
-    """'19% VAT' for a VAT country, '' elsewhere: the words beside a price."""
+def vat_percent(country: str) -> str:
+    """'19%', '25.5%' for a VAT country, '' elsewhere: the figure shown beside a price."""
     rate = vat_rate(country)
     if not rate:
         return ""
-    percent = (rate * 100).normalize()
-    return f"{percent:f}% VAT"
+    return f"{(rate * 100).normalize():f}%"

@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from pressplant.orders.actions import OrderError, place_order
-from pressplant.orders.models import Order
+from pressplant.orders.models import Entitlement, Order
 from pressplant.orders.shop import detected_country
 from pressplant.orders.shop import library as library_items
 from pressplant.orders.shop import receipt as order_receipt
@@ -39,8 +40,15 @@ def buy(request: HttpRequest) -> HttpResponse:
     except OrderError as error:
         messages.error(request, _("Nothing was charged: %(reason)s.") % {"reason": error})
         return HttpResponseRedirect(release_url)
-    messages.success(request, _("Thank you! Order %(number)s is paid (%(total)s); download it below.")
-                     % {"number": order.pk, "total": order.total.format()})
+    opens_at = max((e.available_at for e in Entitlement.objects.filter(order_line__order=order)
+                    if e.available_at is not None), default=None)
+    if opens_at is not None:
+        messages.success(request, _("Thank you! Pre-order %(number)s is paid (%(total)s); it downloads from "
+                                    "%(date)s.") % {"number": order.pk, "total": order.total.format(),
+                                                    "date": formats.date_format(opens_at, "j E Y")})
+    else:
+        messages.success(request, _("Thank you! Order %(number)s is paid (%(total)s); download it below.")
+                         % {"number": order.pk, "total": order.total.format()})
     return redirect("storefront:library")
 
 

@@ -23,6 +23,7 @@ from pressplant.rights.availability import Availability, Status, country_name
 from pressplant.storefront.downloads import request_customer
 from pressplant.storefront.forms import SearchForm
 from pressplant.storefront.pages import render_page
+from pressplant.storefront.reasons import reason_text
 
 HOME_LIST_LENGTH = 12
 
@@ -105,6 +106,11 @@ class Picker:
 
     rows: list[PickerRow]
     availability: Availability
+    territory: str
+
+    @property
+    def reason(self) -> str:
+        return reason_text(self.availability, self.territory)
 
     @property
     def can_buy(self) -> bool:
@@ -125,10 +131,10 @@ class TrackRow:
     picker: Picker
 
 
-def _picker(offers: list[Offer]) -> Picker:
+def _picker(offers: list[Offer], territory: str) -> Picker:
     rows = [PickerRow(FORMATS[o.quote.format_name].title, FORMATS[o.quote.format_name].is_lossless, o.quote)
             for o in offers]
-    return Picker(rows, offers[0].standing.availability)
+    return Picker(rows, offers[0].standing.availability, territory)
 
 
 @require_safe
@@ -140,10 +146,10 @@ def release(request: HttpRequest, release_id: int) -> HttpResponse:
     return render_page(request, "storefront/release.html", {
         "release": shown,
         "artists": shown.artists.order_by("name"),
-        "picker": _picker(release_offers(shown, shopper)),
-        "tracks": [TrackRow(t, _picker(track_offers(t, shopper))) for t in tracks],
+        "picker": _picker(release_offers(shown, shopper), shopper.territory),
+        "tracks": [TrackRow(t, _picker(track_offers(t, shopper), shopper.territory)) for t in tracks],
         "currency": shopper.currency,
-        "vat_note": shopper.vat_note,
+        "vat_percent": shopper.vat_percent,
         "territory_name": country_name(shopper.territory),
         "idempotency_key": uuid.uuid4().hex,
     }, customer=customer)
