@@ -151,10 +151,20 @@ def _is_withdrawn(deals: Sequence[Deal], territory: str, at: datetime) -> bool:
     """A takedown withdraws the item in its territories from its start date (at once if none)."""
     for deal in deals:
         if _is_withdrawal(deal) and applies_to(deal, territory):
-            starts_at = start_instant(deal.start)
+            starts_at = deal_starts_at(deal)
             if starts_at is None or starts_at <= at:
                 return True
     return False
+
+
+def deal_starts_at(deal: Deal) -> datetime | None:
+    """When a deal starts to apply: its validity start, or its ReleaseDeal's EffectiveDate if later (a 3.x
+    message whose changes take effect on a date: before it, the deal does not apply yet)."""
+    starts_at = start_instant(deal.start)
+    effective_at = start_instant(deal.effective_date)
+    if starts_at is None or effective_at is None:
+        return starts_at or effective_at
+    return max(starts_at, effective_at)
 
 
 def _window(deal: Deal) -> _Window | None:
@@ -162,7 +172,7 @@ def _window(deal: Deal) -> _Window | None:
     if kind is None:
         return None
     price: DealPrice | None = deal.price_code if deal.price_code is not None else deal.wholesale_price
-    return _Window(kind=kind, starts_at=start_instant(deal.start), ends_at=end_instant(deal.end), price=price)
+    return _Window(kind=kind, starts_at=deal_starts_at(deal), ends_at=end_instant(deal.end), price=price)
 
 
 def _has_started(window: _Window, at: datetime) -> bool:

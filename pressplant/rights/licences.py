@@ -1,6 +1,7 @@
 """Is a catalogue item on sale to this buyer now, and what does its deal pay the label? Reads of the
 stored deals, answered by the pure `availability.is_sellable`.
 
+A deal superseded by a later message with a future EffectiveDate applies until then.
 A release with no Licence row is the operator's own catalogue (ingested from files): on sale worldwide.
 A release with a Licence follows its deals: a track with deals of its own (a TrackRelease) follows
 those, any other track its release's. A purged licence is withdrawn whatever its deals say. A deal
@@ -35,6 +36,14 @@ class Standing:
         return self.availability.status.can_buy
 
 
+@dataclass(frozen=True)
+class _Held:
+    """A stored deal, and when a later message's deals take over from it (None: not superseded)."""
+
+    deal: ddex.Deal
+    superseded_at: datetime | None
+
+
 class ReleaseRights:
     """The licence and deals of one release, loaded once, asked about the release or any of its tracks."""
 
@@ -42,11 +51,11 @@ class ReleaseRights:
         self.release = release
         self.licence = Licence.objects.filter(release=release).first()
         deals = list(Deal.objects.filter(release=release)) if self.licence else []
-        self._release_deals = tuple(d.as_ddex() for d in deals if d.track_id is None)
-        self._track_deals: dict[int, list[ddex.Deal]] = {}
+        self._release_deals = [_Held(d.as_ddex(), d.superseded_at) for d in deals if d.track_id is None]
+        self._track_deals: dict[int, list[_Held]] = {}
         for deal in deals:
             if deal.track_id is not None:
-                self._track_deals.setdefault(deal.track_id, []).append(deal.as_ddex())
+                self._track_deals.setdefault(deal.track_id, []).append(_Held(deal.as_ddex(), deal.superseded_at))
 
     def of_release(self, territory: str, at: datetime, currency: str) -> Standing:
         return self._standing(self._release_deals, territory, at, currency)
@@ -56,9 +65,10 @@ class ReleaseRights:
         if deals is None:
             standing = self._standing(self._release_deals, territory, at, currency)
             return Standing(standing.availability, None)  # an album's wholesale price is not a track's
-        return self._standing(tuple(deals), territory, at, currency)
+        return self._standing(deals, territory, at, currency)
 
-    def _standing(self, deals: tuple[ddex.Deal, ...], territory: str, at: datetime, currency: str) -> Standing:
+    def _standing(self, held: list[_Held], territory: str, at: datetime, currency: str) -> Standing:
+        deals = tuple(h.deal for h in held if h.superseded_at is None or at < h.superseded_at)
         if self.licence is None:
             return Standing(OWN_CATALOGUE, None)
         if self.licence.purged_at is not None and self.licence.purged_at <= at:

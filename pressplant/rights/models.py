@@ -99,6 +99,9 @@ class Deal(models.Model):
     is_takedown = models.BooleanField(default=False)
     all_deals_cancelled = models.BooleanField(default=False)
     effective_date = models.DateField(null=True, blank=True)
+    superseded_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="A later message's deals take over then (its EffectiveDate); until then this deal still applies.")
 
     class Meta:
         ordering = ("id",)

@@ -56,6 +56,8 @@ class DealSpec:
     wholesale: tuple[str, str] | None = None
     """(amount, currency)"""
     takedown: bool = False
+    effective: str | None = None
+    """3.x ReleaseDeal/EffectiveDate: when the message's deal changes take effect."""
 
 
 @dataclass(frozen=True)
@@ -269,7 +271,8 @@ def _deal_382(deal: DealSpec) -> str:
         uses = "".join(f"<UseType>{use}</UseType>" for use in deal.use_types)
         terms = (f"<CommercialModelType>{deal.model}</CommercialModelType><Usage>{uses}</Usage>"
                  f"{_territories(deal)}{_price(deal, 'PriceType')}{_validity(deal)}")
-    return f"<ReleaseDeal>{refs}<Deal><DealTerms>{terms}</DealTerms></Deal></ReleaseDeal>"
+    effective = f"<EffectiveDate>{deal.effective}</EffectiveDate>" if deal.effective else ""
+    return f"<ReleaseDeal>{refs}<Deal><DealTerms>{terms}</DealTerms></Deal>{effective}</ReleaseDeal>"
 
 
 # --- ERN 4.3 ---------------------------------------------------------------------------------------------
@@ -358,7 +361,8 @@ def _deal_43(deal: DealSpec) -> str:
     uses = "".join(f"<UseType>{use}</UseType>" for use in deal.use_types)
     terms = (f"{_territories(deal)}{_validity(deal)}<CommercialModelType>{deal.model}</CommercialModelType>"
              f"{uses}{_price(deal, 'PriceCode')}")
-    return f"<ReleaseDeal>{refs}<Deal><DealTerms>{terms}</DealTerms></Deal></ReleaseDeal>"
+    effective = f"<EffectiveDate>{deal.effective}</EffectiveDate>" if deal.effective else ""
+    return f"<ReleaseDeal>{refs}<Deal><DealTerms>{terms}</DealTerms></Deal>{effective}</ReleaseDeal>"
 
 
 def two_disc_album() -> MessageSpec:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -262,3 +262,12 @@ def test_a_takedown_that_has_started_always_withdraws(
     answer = is_sellable([*deals, takedown], territory, at)
     if days <= 0:
         assert answer.status is Status.WITHDRAWN
+
+
+def test_an_effective_date_after_the_start_makes_the_deal_apply_only_from_that_day() -> None:
+    effective = NOW.date() + timedelta(days=3)
+    answer = is_sellable([replace(deal(), effective_date=effective)], "GB", NOW)
+    assert answer.status is Status.PRE_ORDER and answer.starts_at == datetime.combine(effective, time(0), tzinfo=UTC)
+    takedown = replace(deal(takedown=True, start=None), effective_date=effective)
+    assert is_sellable([deal(), takedown], "GB", NOW).status is Status.ON_SALE
+    assert is_sellable([deal(), takedown], "GB", NOW + timedelta(days=3)).status is Status.WITHDRAWN

@@ -339,6 +339,24 @@ def test_a_takedown_withdraws_the_release_and_a_later_redelivery_puts_it_back(tm
     assert Licence.objects.get().message == back.message
 
 
+def test_a_takedown_with_a_future_effective_date_leaves_the_release_on_sale_until_that_day(tmp_path: Path) -> None:
+    masters = deliver(tmp_path / "first", two_disc_album())
+    send(tmp_path / "first", ern382(masters.spec))
+    release = Release.objects.get()
+    effective = (NOW + timedelta(days=10)).date()
+    takedown = DealSpec(takedown=True, start=None, effective=effective.isoformat())
+
+    result = send(tmp_path / "later", ern382(dataclasses.replace(masters.spec, message_id="MSG-2", deals=(takedown,))))
+
+    day_before = datetime.combine(effective, datetime.min.time(), tzinfo=UTC) - timedelta(seconds=1)
+    assert result.outcome == Outcome.IMPORTED and "stay in force until the message's EffectiveDate" in result.detail
+    assert offered(release, "GB") == Status.ON_SALE and offered(release, "GB", day_before) == Status.ON_SALE
+    assert offered(release, "GB", day_before + timedelta(seconds=1)) == Status.WITHDRAWN
+    again = send(tmp_path / "later", ern382(dataclasses.replace(masters.spec, message_id="MSG-3")))
+    assert again.outcome == Outcome.IMPORTED and Deal.objects.filter(superseded_at__isnull=False).count() == 0
+    assert offered(release, "GB", day_before + timedelta(days=5)) == Status.ON_SALE  # the pending takedown is gone
+
+
 def test_an_ern4_redelivery_that_leaves_a_deal_out_withdraws_it(tmp_path: Path) -> None:
     deals = (DealSpec(territories=("GB",), wholesale=("0.70", "GBP")), DealSpec(territories=("JP",),
              wholesale=("100", "JPY")), DealSpec(references=("R2",), territories=("GB",), wholesale=("0.30", "GBP")))

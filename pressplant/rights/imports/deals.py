@@ -7,9 +7,12 @@ is `availability`'s job. Deals naming anything else are left out, and the detail
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.utils import timezone
 
 from pressplant.catalogue.models import Release, Track
+from pressplant.rights.availability import start_instant
 from pressplant.rights.ddex import ErnMessage, ReleaseInfo, is_download_deal
 from pressplant.rights.licences import unpriced_codes
 from pressplant.rights.models import DdexMessage, Deal, Licence
@@ -32,7 +35,7 @@ def replace_deals(release: Release, message: ErnMessage, row: DdexMessage, targe
     Licence.objects.update_or_create(release=release, defaults={
         "source": Licence.Source.DDEX, "sender_party_id": message.sender_party_id or "", "message": row,
         "purged_at": None})  # fmt: skip
-    Deal.objects.filter(release=release).delete()
+    notes.extend(_retire_earlier_deals(release, message))
     rows = [Deal.from_ddex(deal, release, targets[ref], row)
             for deal in message.deals for ref in dict.fromkeys(deal.release_references) if ref in targets]
     Deal.objects.bulk_create(rows)
@@ -41,6 +44,27 @@ def replace_deals(release: Release, message: ErnMessage, row: DdexMessage, targe
     notes.extend(_left_out(message, targets))
     notes.extend(_unpriced(release, message))
     return notes
+
+
+def effective_at(message: ErnMessage) -> datetime | None:
+    """When the message's deals take over: the earliest ReleaseDeal EffectiveDate (3.x), 00:00 UTC."""
+    dates = [deal.effective_date for deal in message.deals if deal.effective_date is not None]
+    return start_instant(min(dates)) if dates else None
+
+
+def _retire_earlier_deals(release: Release, message: ErnMessage) -> list[str]:
+    """Earlier deals go, unless this message takes effect later: then the deals in force now stay until
+    that date (superseded_at), and only those already superseded or still pending are replaced."""
+    takes_over_at, now = effective_at(message), timezone.now()
+    earlier = Deal.objects.filter(release=release)
+    if takes_over_at is None or takes_over_at <= now:
+        earlier.delete()
+        return []
+    earlier.filter(superseded_at__lte=now).delete()
+    earlier.filter(effective_date__gt=now.astimezone(UTC).date()).delete()  # pending: replaced by this message
+    kept = Deal.objects.filter(release=release, superseded_at=None).update(superseded_at=takes_over_at)
+    return [f"{kept} earlier deal rows stay in force until the message's EffectiveDate "
+            f"{takes_over_at:%Y-%m-%d}"] if kept else []
 
 
 def _licence_notes(release: Release, message: ErnMessage) -> list[str]:
