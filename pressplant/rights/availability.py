@@ -12,7 +12,7 @@ next day. Internally every window is half-open, ``starts_at <= at < ends_at``; a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -84,6 +84,8 @@ class _Window:
     starts_at: datetime | None
     ends_at: datetime | None
     price: DealPrice | None
+    delivers_at: datetime | None = None
+    """PreOrderReleaseDate: orders are taken from `starts_at`, files are delivered from this day."""
 
 
 def is_sellable(deals: Sequence[Deal], territory: str, at: datetime) -> Availability:
@@ -96,7 +98,10 @@ def is_sellable(deals: Sequence[Deal], territory: str, at: datetime) -> Availabi
     windows = [w for w in (_window(d) for d in deals if applies_to(d, territory)) if w is not None]
     current = [w for w in windows if _has_started(w, at) and not _has_ended(w, at)]
     if current:
-        return _offer(min(current, key=lambda w: KIND_RANK[w.kind]))
+        chosen = min(current, key=lambda w: KIND_RANK[w.kind])
+        if chosen.delivers_at is not None and at < chosen.delivers_at:
+            return _pre_order(replace(chosen, starts_at=chosen.delivers_at))
+        return _offer(chosen)
     upcoming = [w for w in windows if not _has_started(w, at)]
     if upcoming:
         return _pre_order(min(upcoming, key=lambda w: (_start_key(w), KIND_RANK[w.kind])))
@@ -172,7 +177,8 @@ def _window(deal: Deal) -> _Window | None:
     if kind is None:
         return None
     price: DealPrice | None = deal.price_code if deal.price_code is not None else deal.wholesale_price
-    return _Window(kind=kind, starts_at=deal_starts_at(deal), ends_at=end_instant(deal.end), price=price)
+    return _Window(kind=kind, starts_at=deal_starts_at(deal), ends_at=end_instant(deal.end), price=price,
+                   delivers_at=start_instant(deal.pre_order_release_date))
 
 
 def _has_started(window: _Window, at: datetime) -> bool:

@@ -271,3 +271,12 @@ def test_an_effective_date_after_the_start_makes_the_deal_apply_only_from_that_d
     takedown = replace(deal(takedown=True, start=None), effective_date=effective)
     assert is_sellable([deal(), takedown], "GB", NOW).status is Status.ON_SALE
     assert is_sellable([deal(), takedown], "GB", NOW + timedelta(days=3)).status is Status.WITHDRAWN
+
+
+def test_a_pre_order_release_date_takes_orders_now_and_delivers_on_that_day() -> None:
+    street = NOW.date() + timedelta(days=20)
+    answer = is_sellable([replace(deal(), pre_order_release_date=street)], "GB", NOW)
+    assert answer.status is Status.PRE_ORDER and answer.starts_at == datetime.combine(street, time(0), tzinfo=UTC)
+    assert answer.reason.endswith(": pre-order")
+    on_the_day = datetime.combine(street, time(0), tzinfo=UTC)
+    assert is_sellable([replace(deal(), pre_order_release_date=street)], "GB", on_the_day).status is Status.ON_SALE
