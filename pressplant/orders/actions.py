@@ -172,7 +172,10 @@ def _priced(customer: Customer, item: OrderItem, thing: Track | Release, offer: 
     try:
         split = split_of(thing, charge, evidence.territory, at, offer.standing, is_upgrade=is_upgrade, payees=payees)
     except PriceBelowFloor as exc:  # an upgrade's difference below what the rights holders need
-        charge = min(exc.floor, offer.price)
+        if exc.floor >= offer.price:  # not even the full price splits by percentage: charge the offer as it is
+            assert offer.split is not None  # a buyable, priced offer carries its split
+            return _Priced(item, track, release, offer, offer.price, offer.split)
+        charge = exc.floor
         split = split_of(thing, charge, evidence.territory, at, offer.standing, is_upgrade=is_upgrade, payees=payees)
     return _Priced(item, track, release, offer, charge, split)
 

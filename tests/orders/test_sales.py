@@ -27,6 +27,7 @@ from pressplant.orders.actions import (
 )
 from pressplant.orders.models import Entitlement, Order, SalePart
 from pressplant.orders.shop import Shopper, offer
+from pressplant.pricing.actions import quote_for_release
 from pressplant.pricing.models import PriceRule
 from pressplant.rights.models import Deal, LabelAgreement, Licence, Payee, PriceTier, RoyaltySplit
 from tests.orders.conftest import PASSWORD, fund
@@ -264,3 +265,22 @@ def test_splits_that_do_not_sum_keep_the_item_off_sale_instead_of_guessing(track
     with pytest.raises(NotAvailable, match="royalty split"):
         place_order(_customer("GB"), [OrderItem("flac", release_id=release.pk)], "k")
     assert Order.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_upgrade_from_a_tiny_wholesale_deal_never_fails_and_never_charges_above_the_offer(tracks):
+    release = tracks[0].release
+    _license(release, wholesale_amount=Decimal("0.01"), wholesale_currency="GBP")
+    rule = PriceRule.objects.create(release=release, currency="GBP", pricing_model=PriceRule.Model.PER_MEGABYTE,
+                                    rate_per_mb="1.00", minimum_minor=1)
+    rule.rate_per_mb = Decimal(40) / quote_for_release(release, "flac", "GBP").price.amount_minor
+    rule.save()  # the FLAC release at about 0.40 GBP, the MP3 one below the deal's floor
+    buyer = _customer("GB")
+    first = place_order(buyer, [OrderItem("mp3-128", release_id=release.pk)], "first")
+    shown = offer("release", release.pk, "flac", Shopper("GBP", "GB", None))
+    assert shown.price.amount_minor > first.total_minor  # an upgrade with a few pence to pay
+    upgrade = place_order(buyer, [OrderItem("flac", release_id=release.pk)], "upgrade")
+    line = upgrade.lines.get()
+    # the difference cannot carry a 70% share plus PRS's 5p a track: the buyer pays at most the FLAC's price
+    assert line.price_minor == shown.price.amount_minor and line.basis == shown.quote.basis
+    assert sum(_parts(upgrade).values()) == line.price_minor and verify_ledger().ok
