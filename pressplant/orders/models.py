@@ -9,6 +9,7 @@ from typing import ClassVar
 from django.db import models
 from django.db.models import Q
 
+from pressplant.accounts.countries import COUNTRIES
 from pressplant.accounts.models import Customer
 from pressplant.catalogue.models import Release, Track
 from pressplant.money import Money
@@ -57,6 +58,11 @@ class Order(models.Model):
     @property
     def total(self) -> Money:
         return Money(self.total_minor, self.currency)
+
+    @property
+    def territory_name(self) -> str:
+        country = COUNTRIES.get(self.territory)
+        return country.name if country else self.territory
 
     def transition_to(self, status: str) -> None:
         """The one way to change an order's status: only along TRANSITIONS."""
