@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from pressplant.health.views import healthz, readyz
 from pressplant.storefront.downloads import download
 from pressplant.storefront.previews import preview
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("pressplant.accounts.urls")),
     path("payments/", include("pressplant.payments.urls")),
