@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "pressplant.operations.requests.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -178,6 +179,15 @@ STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "pressplant.operations.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "pressplant.operations.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": os.environ.get("PRESSPLANT_LOG_FORMAT", "json")}},
     "root": {"handlers": ["console"], "level": os.environ.get("PRESSPLANT_LOG_LEVEL", "WARNING")},
+    "loggers": {"pressplant.requests": {"level": os.environ.get("PRESSPLANT_ACCESS_LOG_LEVEL", "WARNING")}},
 }
+"""JSON lines on stderr (PRESSPLANT_LOG_FORMAT=text for people); PRESSPLANT_ACCESS_LOG_LEVEL=INFO adds one
+access line per request (off by default: gunicorn or nginx usually keep the access log)."""

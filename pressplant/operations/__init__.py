@@ -1,0 +1,1 @@
+"""Running the store: request ids and structured (JSON) logs."""
