@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from pressplant.accounts.models import Customer
@@ -264,11 +264,3 @@ def refund_order(order: Order, idempotency_key: str, reason: str = "") -> Order:
         order.save(update_fields=["refunded_at", "refund_key"])
         order.transition_to(Order.Status.REFUNDED)
     return order
-
-
-def revoke_entitlements(release: Release, reason: str) -> int:
-    """The operator withdraws a purged release from buyers' libraries too (not done by a purge itself)."""
-    now = timezone.now()
-    tracks = Track.objects.filter(release=release)
-    return Entitlement.objects.filter(revoked_at=None).filter(
-        models.Q(release=release) | models.Q(track__in=tracks)).update(revoked_at=now, revoked_reason=reason[:300])

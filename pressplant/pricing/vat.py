@@ -22,17 +22,12 @@ VAT_RATES: dict[str, Decimal] = {
     "GB": Decimal("0.20"), "NO": Decimal("0.25"), "CH": Decimal("0.081"),
 }  # fmt: skip
 
-TAX_INCLUSIVE_DISPLAY = frozenset(VAT_RATES)
-"""Countries whose consumer law requires prices shown with the tax included (every VAT country here)."""
 
 
 def vat_rate(country: str) -> Decimal:
     """The VAT rate a consumer living in `country` pays on a download; 0 where the store charges none."""
     return VAT_RATES.get(country.upper(), Decimal(0))
 
-
-def shows_tax_included(country: str) -> bool:
-    return country.upper() in TAX_INCLUSIVE_DISPLAY
 
 
 def vat_percent(country: str) -> str:

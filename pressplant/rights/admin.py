@@ -79,7 +79,7 @@ class LicenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscript
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:
             return ("source", "sender_party_id", "message", "updated_at")
-        return ("release", "source", "sender_party_id", "message", "off_sale_reason", "updated_at", "deals",
+        return ("release", "source", "sender_party_id", "message", "updated_at", "deals",
                 "missing_price_tiers", *(() if _is_direct(obj) else ("purged_at",)))
 
     def save_model(self, request: HttpRequest, obj: Licence, form: Any, change: bool) -> None:

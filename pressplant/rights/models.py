@@ -56,8 +56,8 @@ class Licence(models.Model):
     """A release's standing with its licensor: where its deals came from and whether it was purged.
 
     `source` "direct" is a release the operator ingested from files (the operator is the licensor and
-    writes its deals); "ddex" follows the label's messages. `off_sale_reason` holds what keeps a release
-    off sale although its deals allow it (an unknown price code), for the operator to fix.
+    writes its deals); "ddex" follows the label's messages. What keeps a release off sale although its deals
+    allow it (a price code without a tier) is derived when asked: `licences.unpriced_codes`.
     """
 
     class Source(models.TextChoices):
@@ -69,7 +69,6 @@ class Licence(models.Model):
     sender_party_id = models.CharField(max_length=100, blank=True)
     message = models.ForeignKey(DdexMessage, null=True, blank=True, on_delete=models.PROTECT,
                                 help_text="The latest message: its deals are the statement of truth.")
-    off_sale_reason = models.TextField(blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,13 +10,8 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from pressplant.accounts.models import Customer
-from pressplant.orders.shop import DEFAULT_CURRENCY, wallet_balance
+from pressplant.orders.shop import wallet_balance
 from pressplant.storefront.downloads import request_customer
-
-
-def currency_for(customer: Customer | None) -> str:
-    """The buyer's own currency; a visitor who has not signed in sees the store's default."""
-    return customer.currency if customer is not None else DEFAULT_CURRENCY
 
 
 def render_page(request: HttpRequest, template: str, context: dict[str, Any], *,

@@ -28,7 +28,7 @@ def _deal_form(release: Release, **extra: str) -> dict[str, str]:
 @pytest.mark.django_db
 def test_the_operator_licenses_its_own_release_to_one_country(operator, tracks):  # noqa: F811
     release = tracks[0].release
-    response = operator.post("/admin/rights/licence/add/", {"release": release.pk, "off_sale_reason": ""})
+    response = operator.post("/admin/rights/licence/add/", {"release": release.pk})
     assert response.status_code == 302 and Licence.objects.get(release=release).source == "direct"
     response = operator.post("/admin/rights/deal/add/", _deal_form(release))
     assert response.status_code == 302 and Deal.objects.get(release=release).territory_codes == ["GB"]
