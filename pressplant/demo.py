@@ -252,6 +252,7 @@ def ensure_demo_rights() -> None:
     from buyers in four countries, so the dashboard and statements have something to show (idempotent)."""
     from django.contrib.auth import get_user_model
 
+    from pressplant.accounts.actions import sign_up
     from pressplant.catalogue.models import Label, Release
     from pressplant.rights.models import LabelAgreement, LabelMember, Payee, RoyaltySplit
 
@@ -273,8 +274,8 @@ def ensure_demo_rights() -> None:
     northern = Label.objects.filter(name="Northern Press").first()
     if northern is not None:
         user = get_user_model().objects.filter(username=DEMO_LABEL_EMAIL).first()
-        if user is None:
-            user = get_user_model().objects.create_user(DEMO_LABEL_EMAIL, DEMO_LABEL_EMAIL, DEMO_LABEL_PASSWORD)
+        if user is None:  # an account like any other, so the store's sign-in form takes it
+            user = sign_up(DEMO_LABEL_EMAIL, DEMO_LABEL_PASSWORD, "GB").user
         LabelMember.objects.get_or_create(user=user, label=northern)
     _ensure_demo_sales()
 
