@@ -21,6 +21,7 @@ from pressplant.audio.errors import AudioError
 from pressplant.audio.formats import FORMATS, SourceAudio, estimate_size_bytes
 
 if TYPE_CHECKING:  # imported by the handlers once Django is set up
+    from pressplant.orders.bestsellers import BestSeller, PrewarmReport
     from pressplant.rights.imports import ImportResult
 
 Handler = Callable[[argparse.Namespace, Console], int]
@@ -404,6 +405,44 @@ def cmd_royalties_payout(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_prewarm(args: argparse.Namespace, console: Console) -> int:
+    setup_django()
+    from django.conf import settings
+
+    from pressplant.catalogue.models import Track
+    from pressplant.orders.bestsellers import DEFAULT_DAYS, DEFAULT_TOP, prewarm
+
+    top = DEFAULT_TOP if args.top is None else args.top
+    days = DEFAULT_DAYS if args.days is None else args.days
+    if top < 1 or days < 1:
+        raise CommandError("--top and --days must be at least 1")
+    report = prewarm(top, days)
+    if args.json:
+        _print_json(console, {"top": top, "days": days, **report.as_dict()})
+        return 1 if report.failed else 0
+    on_workers = not settings.CELERY_TASK_ALWAYS_EAGER
+    titles = Track.objects.in_bulk([best.track_id for best in report.chosen])
+    table = Table(title=f"best sellers of the last {days} days")
+    for column in ("sales", "track", "format", "rendition"):
+        table.add_column(column, justify="right" if column == "sales" else "left")
+    for best in report.chosen:
+        table.add_row(str(best.sales), str(titles[best.track_id]), best.format_name,
+                      _prewarm_state(best, report, on_workers))
+    console.print(table)
+    done = "queued for the workers" if on_workers else "encoded"
+    console.print(f"{len(report.chosen)} best sellers: {len(report.chosen) - len(report.sent)} already cached, "
+                  f"{len(report.sent) - len(report.failed)} {done}, {len(report.failed)} failed", markup=False)
+    return 1 if report.failed else 0
+
+
+def _prewarm_state(best: BestSeller, report: PrewarmReport, on_workers: bool) -> str:
+    if best in report.failed:
+        return f"failed: {report.failed[best]}"
+    if best not in report.sent:
+        return "cached"
+    return "queued" if on_workers else "encoded now"
+
+
 _COMMANDS: list[tuple[str, Handler, str, list[tuple[tuple[str, ...], dict[str, Any]]]]] = [
     ("formats", cmd_formats, "list the sellable formats", []),
     ("probe", cmd_probe, "describe an audio file and check it can be a master", [
@@ -453,6 +492,11 @@ _COMMANDS: list[tuple[str, Handler, str, list[tuple[tuple[str, ...], dict[str, A
         (("--period",), {"help": "pay only what accrued before the end of this month (YYYY-MM)"}),
         (("--key",), {"help": "the run's idempotency key (default royalties-<period>, else the time)"}),
         (("--out",), {"metavar": "FILE", "help": "payout list CSV (default payouts-<key>.csv)"}),
+    ]),
+    ("prewarm", cmd_prewarm, "encode ahead the renditions that sold most lately (queued for the workers)", [
+        (("--top",), {"type": int, "metavar": "N", "help": "how many (track, format) pairs, most sold first "
+                      "(default 100)"}),
+        (("--days",), {"type": int, "metavar": "D", "help": "count the sales of the last D days (default 30)"}),
     ]),
     ("ingest", cmd_ingest, "add a folder of lossless masters to the catalogue", [
         (("path",), {"help": "a folder tree of FLAC/WAV/AIFF files (or one file)"}),

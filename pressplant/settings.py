@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from pressplant.home import pressplant_home
 
@@ -20,6 +21,12 @@ MEDIA_ROOT = HOME / "media"
 
 DEBUG = os.environ.get("PRESSPLANT_DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("PRESSPLANT_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+
+if os.environ.get("PRESSPLANT_TRUST_X_FORWARDED_PROTO", "") == "1":
+    # Behind a proxy that ends TLS and overwrites X-Forwarded-Proto (docs/deploy.md): links are https://,
+    # CSRF accepts the https:// Origin of forms, and cookies are sent over TLS only.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
 
 def _secret_key() -> str:
@@ -153,18 +160,66 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
+# Redis has no acknowledgements of its own: a task a worker took stays in an "unacked" set until the worker
+# acks it (after the task, acks_late). If the whole worker dies (SIGKILL, OOM, a lost machine), the task goes
+# back on the queue once it has been out for the visibility timeout; every live worker looks every 10 s. It
+# must be longer than the longest task (an encode a buyer waits for is bounded by 15 minutes, a large ingest
+# takes longer), else a task still running is handed to a second worker too: harmless, as tasks are
+# idempotent and an encode's lease makes the copy wait, but it holds a worker. A buyer waiting for a
+# download does not wait this long: obtain_rendition sends the encode again once the dead builder's lease
+# expires (PRESSPLANT_RENDITION_LEASE_SECONDS).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("PRESSPLANT_CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
+CELERY_BEAT_SCHEDULE = {
+    # Nightly, when few buy: encode ahead the renditions that sold most lately (`pressplant prewarm`).
+    "prewarm-best-sellers": {"task": "pressplant.orders.tasks.prewarm_best_sellers",
+                             "schedule": crontab(hour=3, minute=30)},
+}
+
 RENDITION_CACHE_MAX_BYTES = int(os.environ.get("PRESSPLANT_RENDITION_CACHE_MAX_BYTES", str(20 * 1024**3)))
 """Size cap of the encoded-rendition cache; least recently used renditions are evicted past it."""
 RENDITION_WORK_DIR = Path(os.environ.get("PRESSPLANT_WORK_DIR", str(HOME / "work")))
 """Local scratch space where renditions are encoded before they go to storage."""
+PRESSPLANT_RENDITION_LEASE_SECONDS = float(os.environ.get("PRESSPLANT_RENDITION_LEASE_SECONDS", "60"))
+"""How long an encode's claim on a rendition lasts unless renewed (its builder renews it every third of
+this): a builder that died is taken over by the next caller once it lapses."""
+PRESSPLANT_ENCODE_ON_WORKERS = os.environ.get(
+    "PRESSPLANT_ENCODE_ON_WORKERS", "0" if CELERY_TASK_ALWAYS_EAGER else "1") == "1"
+"""Downloads and previews missing from the cache are encoded by a Celery worker (the web process waits for
+it), not in the web process. On by default when a broker is configured."""
 
 PRESSPLANT_X_ACCEL_REDIRECT_PREFIX = os.environ.get("PRESSPLANT_X_ACCEL_REDIRECT_PREFIX", "")
 """Behind nginx: the internal location that serves media (e.g. /protected-media/); files then go out by
 X-Accel-Redirect and nginx handles Range. Empty: the app streams files itself."""
 
+PRESSPLANT_S3_DOWNLOADS = os.environ.get("PRESSPLANT_S3_DOWNLOADS", "presigned")
+"""With media in a bucket: "presigned" redirects each download to a short-lived presigned URL (the bucket
+sends the bytes), "proxy" streams just the asked-for bytes from the bucket through the app."""
+if PRESSPLANT_S3_DOWNLOADS not in ("presigned", "proxy"):
+    raise ValueError(f"PRESSPLANT_S3_DOWNLOADS must be presigned or proxy, not {PRESSPLANT_S3_DOWNLOADS!r}")
+PRESSPLANT_S3_URL_SECONDS = int(os.environ.get("PRESSPLANT_S3_URL_SECONDS", "300"))
+"""How long a presigned download URL works; every download request makes a fresh one."""
+PRESSPLANT_S3_PUBLIC_ENDPOINT_URL = os.environ.get("PRESSPLANT_S3_PUBLIC_ENDPOINT_URL", "")
+"""The bucket's endpoint as buyers reach it, when it differs from AWS_S3_ENDPOINT_URL (the app's way in):
+presigned URLs are signed for this host. Empty: the same endpoint."""
+
 # The trusted proxy header carrying the buyer's IP country (e.g. CF-IPCountry behind Cloudflare): the second
 # piece of territory and VAT evidence. Empty: only the country the buyer declared is used.
 PRESSPLANT_COUNTRY_HEADER = os.environ.get("PRESSPLANT_COUNTRY_HEADER", "")
+
+PRESSPLANT_PAGE_CACHE_SECONDS = int(os.environ.get("PRESSPLANT_PAGE_CACHE_SECONDS", "60"))
+"""How long a release page made for visitors who are not signed in is kept and shown again (per language,
+currency and country; in each process's memory). Its prices and availability may be this old: a buyer signs
+in to buy and then always sees them as they are now. 0 makes every page afresh."""
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages",
+              "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PRESSPLANT_PAGE_CACHE_ENTRIES", "1000"))}},
+}
+"""`pages` keeps the visitors' release pages (40 KB for an album: 1,000 of them, 40 MB a process at most)."""
 
 PRESSPLANT_STORE_NAME = os.environ.get("PRESSPLANT_STORE_NAME", "Pressplant")
 """The store's name on statements, DSR files and receipts."""
@@ -175,6 +230,9 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 """Stripe's API key: card top-ups through Stripe Checkout are offered only when it is set."""
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 """The signing secret of the /payments/stripe/webhook endpoint; without it every webhook is refused."""
+
+PRESSPLANT_METRICS_TOKEN = os.environ.get("PRESSPLANT_METRICS_TOKEN", "")
+"""When set, /metrics answers only `Authorization: Bearer <this token>` (403 otherwise); see docs/operations.md."""
 
 LOGGING = {
     "version": 1,

@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from pressplant.health.views import healthz, readyz
+from pressplant.health.views import healthz, metrics, readyz
 from pressplant.storefront.downloads import download
 from pressplant.storefront.previews import preview
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("pressplant.accounts.urls")),
     path("payments/", include("pressplant.payments.urls")),

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -20,7 +23,7 @@ from django.utils import timezone
 from pressplant.catalogue.models import Master
 from pressplant.delivery.models import Rendition
 
-LEASE_SECONDS = 60
+LEASE_SECONDS: float = settings.PRESSPLANT_RENDITION_LEASE_SECONDS
 """How long a BUILDING lease lasts unless renewed; a builder renews it every third of this."""
 TOUCH_INTERVAL = datetime.timedelta(minutes=1)
 """A cache hit writes `last_used_at` only when it is older than this: LRU needs no finer clock."""
@@ -84,9 +87,26 @@ def _take_over(row: Rendition, key_for: StorageKeyFor) -> Claim:
     ).update(lease_token=token, lease_expires_at=_lease_end(), storage_key=key_for(token))
     if not won:
         return Claim(rendition=row)
+    _remove_abandoned_scratch(row.lease_token, row.lease_expires_at)
     stale_key = row.storage_key
     row.refresh_from_db()
     return Claim(rendition=row, token=token, stale_storage_key=stale_key)
+
+
+def _remove_abandoned_scratch(dead_token: str, lapsed_at: datetime.datetime | None) -> None:
+    """Remove the scratch folder a dead builder left, if it was on this machine (each host has its own).
+
+    Keep it if anything in it changed after the lease lapsed: its builder is then alive, only too slow to
+    renew, and still writing (it will find its lease lost when it tries to complete)."""
+    folder = Path(settings.RENDITION_WORK_DIR) / f"build-{dead_token}"
+    if not dead_token or lapsed_at is None or not folder.is_dir():
+        return
+    try:
+        last_change = max((p.stat().st_mtime for p in (folder, *folder.rglob("*"))), default=0.0)
+    except OSError:  # its builder is removing it right now: it is alive
+        return
+    if last_change < lapsed_at.timestamp():
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def renew_lease(rendition_id: int, token: str) -> bool:

@@ -35,6 +35,7 @@ from pressplant.audio.transcode import ENGINE_VERSION, transcode
 from pressplant.catalogue.models import Track
 from pressplant.delivery import actions
 from pressplant.delivery.models import Rendition
+from pressplant.operations import metrics
 
 CACHE_KEY_VERSION = "1"
 """Bumped when what goes into the tag version changes (not the engine: ENGINE_VERSION covers that)."""
@@ -81,8 +82,10 @@ def get_or_create_rendition(track: Track, format_name: str) -> Rendition:
         return rendition_storage_key(master.sha256, fmt, version, token)
 
     deadline = time.monotonic() + WAIT_TIMEOUT_SECONDS
-    for delay_seconds in _backoff():
+    for attempt, delay_seconds in enumerate(_backoff()):
         claim = actions.claim_rendition(master, fmt.name, version, key_for)
+        if attempt == 0:  # a hit only when it was there at once; waiting for a build is a miss
+            metrics.count_rendition_lookup(fmt.name, is_hit=claim.is_ready)
         if claim.is_ready:
             assert claim.rendition is not None
             actions.touch_rendition(claim.rendition)
@@ -114,8 +117,9 @@ def _build(claim: actions.Claim, track: Track, fmt: Format, tags: TrackTags) -> 
     try:
         with (_scratch_dir(claim.token) as scratch, _lease_renewed(rendition.pk, claim.token),
               track.master.local_path(scratch) as master_path):
-            info = transcode(master_path, fmt, scratch / f"rendition.{fmt.extension}", tags=tags,
-                             cover=track.release.cover_bytes())
+            with metrics.encode_timed(fmt.name):
+                info = transcode(master_path, fmt, scratch / f"rendition.{fmt.extension}", tags=tags,
+                                 cover=track.release.cover_bytes())
             stored_key, sha256 = _store(info.path, rendition.storage_key, info.size_bytes)
         done = actions.complete_rendition(rendition.pk, claim.token, storage_key=stored_key,
                                           size_bytes=info.size_bytes, sha256=sha256,

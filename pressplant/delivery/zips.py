@@ -24,8 +24,10 @@ class Readable(Protocol):
 class ZipMember:
     name: str
     size_bytes: int
+    """The member's size, or a bound it will not exceed: it decides only whether the entry needs ZIP64."""
     open: Callable[[], AbstractContextManager[Readable]]
-    """Opens the member's bytes; called only when the member's turn comes."""
+    """Opens the member's bytes; called only when the member's turn comes. Its header is sent before the
+    first read, so a member whose bytes are still being made may block in read()."""
 
 
 class _Sink:
@@ -56,6 +58,7 @@ def stream_zip(members: Iterable[ZipMember]) -> Iterator[bytes]:
             info.file_size = member.size_bytes
             info.external_attr = 0o644 << 16
             with member.open() as source, archive.open(info, "w", force_zip64=member.size_bytes > 2**31) as target:
+                yield from sink.take()  # the header goes out now, even if the first read has to wait
                 while chunk := source.read(_COPY_BYTES):
                     target.write(chunk)
                     yield from sink.take()

@@ -2,8 +2,8 @@
 
 The buyer must be signed in (session) or send their API token (Authorization: Bearer), the link must
 be theirs, unchanged and unexpired, and they must still be entitled to the item: otherwise 403 and no
-bytes. A track is served from the rendition cache (encoded now if missing) with Range support; a
-release is one ZIP streamed as it is made.
+bytes. A track is served from the rendition cache (encoded now if missing, by a worker in scale-out) with
+Range support; a release is one ZIP streamed as it is made.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pressplant.accounts.models import Customer
 from pressplant.audio.formats import get_format
 from pressplant.catalogue.models import Release, Track
 from pressplant.delivery.albums import stream_release_zip, track_file_name, zip_file_name
-from pressplant.delivery.cache import get_or_create_rendition
 from pressplant.delivery.links import read_token
 from pressplant.delivery.responses import attachment, stored_file_response
 from pressplant.delivery.tokens import DownloadGrant, LinkError
+from pressplant.delivery.workers import obtain_rendition
 from pressplant.orders.models import Entitlement
 from pressplant.rights.availability import spoken_date
 
@@ -71,7 +71,7 @@ def _track(request: HttpRequest, customer: Customer, grant: DownloadGrant) -> Ht
         return _forbidden("you have not bought this track in this format")
     if refused := _not_open(entitlement):
         return refused
-    rendition = get_or_create_rendition(track, grant.format_name)
+    rendition = obtain_rendition(track, grant.format_name)
     fmt = get_format(grant.format_name)
     return stored_file_response(request, key=rendition.storage_key, size_bytes=rendition.size_bytes or 0,
                                 sha256=rendition.sha256, modified_at=rendition.created_at,

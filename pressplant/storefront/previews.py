@@ -9,8 +9,8 @@ from django.views.decorators.http import require_safe
 from pressplant.audio.formats import PREVIEW
 from pressplant.catalogue.models import Release, Track
 from pressplant.delivery.albums import clean_file_name
-from pressplant.delivery.cache import get_or_create_rendition
 from pressplant.delivery.responses import stored_file_response
+from pressplant.delivery.workers import obtain_rendition
 
 
 @require_safe
@@ -19,11 +19,8 @@ def preview(request: HttpRequest, track_id: int) -> HttpResponseBase:
         pk=track_id, release__status=Release.Status.LIVE).first()
     if track is None:
         raise Http404("no such track on sale")
-    rendition = get_or_create_rendition(track, PREVIEW.name)
-    response = stored_file_response(
+    rendition = obtain_rendition(track, PREVIEW.name)
+    return stored_file_response(
         request, key=rendition.storage_key, size_bytes=rendition.size_bytes or 0, sha256=rendition.sha256,
         modified_at=rendition.created_at, filename=clean_file_name(f"{track.title} (preview)") + ".mp3",
-        content_type=PREVIEW.media_type)
-    response["Content-Disposition"] = response["Content-Disposition"].replace("attachment", "inline", 1)
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+        content_type=PREVIEW.media_type, inline=True, public_max_age_seconds=86400)

@@ -158,6 +158,13 @@ def test_tokens_resolve_until_revoked(customer: Customer, clock: Clock):
     token = actions.issue_token(customer)
     assert actions.customer_for_token(token) == customer
     assert ApiToken.objects.get().last_used_at == clock.now
+    first_use = clock.now
+    clock.advance(timedelta(seconds=30))
+    assert actions.customer_for_token(token) == customer
+    assert ApiToken.objects.get().last_used_at == first_use, "noted at most once a minute"
+    clock.advance(timedelta(seconds=31))
+    assert actions.customer_for_token(token) == customer
+    assert ApiToken.objects.get().last_used_at == clock.now
 
     assert actions.revoke_token(token) is True
     assert actions.customer_for_token(token) is None
