@@ -19,6 +19,7 @@ from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 from django.apps import apps as django_apps  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.db import connection  # noqa: E402
 
 _PRICE_DEFAULTS = importlib.import_module("pressplant.pricing.migrations.0002_store_defaults")
@@ -38,6 +39,12 @@ def database_as_migrations_left_it(request: pytest.FixtureRequest) -> None:
         with connection.cursor() as cursor:
             for sql in _APPEND_ONLY.SQLITE_INSTALL:
                 cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True)
+def no_pages_kept_by_earlier_tests() -> None:
+    """Release pages kept for visitors are one test's own: ids come round again once a test's rows are gone."""
+    caches["pages"].clear()
 
 
 @pytest.fixture

@@ -1,10 +1,13 @@
-"""State changes and reads of the ledger. post_entry() is the one way money moves: one transaction,
-idempotent on the caller's key, accounts locked in code order so two entries cannot deadlock."""
+"""State changes and reads of the ledger. post_entry() (post_entries() for several at once) is the one
+way money moves: one transaction, idempotent on the caller's key, accounts locked in code order so two
+entries cannot deadlock."""
 
 from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import QuerySet, Sum
@@ -14,6 +17,7 @@ from pressplant.ledger.errors import (
     CurrencyMismatch,
     IdempotencyConflict,
     InsufficientFunds,
+    InvalidPosting,
     LedgerError,
     UnknownAccount,
     UnknownEntry,
@@ -29,7 +33,8 @@ LOCKED_RETRY_BUDGET_S = 10.0
 
 __all__ = [
     "AlreadyReversed", "CurrencyMismatch", "IdempotencyConflict", "InsufficientFunds", "LedgerError",
-    "UnknownAccount", "UnknownEntry", "balance", "entries_for", "post_entry", "reverse_entry", "verify_ledger",
+    "Reversal", "UnknownAccount", "UnknownEntry", "balance", "entries_for", "post_entries", "post_entry",
+    "reverse_entries", "reverse_entry", "verify_ledger",
 ]
 
 
@@ -41,12 +46,31 @@ def post_entry(draft: EntryDraft) -> Entry:
     SQLite's "database is locked" is retried for up to LOCKED_RETRY_BUDGET_S (a shared-cache in-memory
     database, as in tests, fails at once instead of waiting); inside the caller's transaction it propagates.
     """
-    fingerprint = draft.fingerprint()
+    return post_entries([draft])[0]
+
+
+def post_entries(drafts: Sequence[EntryDraft], *, savepoint: bool = True,
+                 on_written: Callable[[list[Entry]], None] | None = None) -> list[Entry]:
+    """Post several entries at once, all or none, and return them in the drafts' order: post_entry for a
+    whole order. Their accounts are locked together, once, in code order, so an order of many lines
+    cannot deadlock with another; a draft whose key was posted before replays as post_entry's would.
+
+    Inside the caller's transaction the entries are written under a savepoint, so a refusal leaves the
+    caller's transaction usable. A caller that rolls back on any error anyway may pass savepoint=False
+    and save its two statements; a key posted before then raises IntegrityError instead of replaying.
+    `on_written` is called with the entries it writes once they and their postings are in, before the
+    balances are locked: the caller's rows that refer to them go in then, and the locks on busy accounts
+    are held from the balance update to the commit only.
+    """
+    if not drafts:
+        return []
+    if len({draft.key for draft in drafts}) != len(drafts):
+        raise InvalidPosting("each entry of one posting needs its own key")
     deadline = time.monotonic() + LOCKED_RETRY_BUDGET_S
     pause_s = 0.005
     while True:
         try:
-            return _post_once(draft, fingerprint)
+            return _post_once(drafts, savepoint, on_written)
         except OperationalError as error:
             if connection.in_atomic_block or "locked" not in str(error) or time.monotonic() > deadline:
                 raise
@@ -54,63 +78,110 @@ def post_entry(draft: EntryDraft) -> Entry:
         pause_s = min(pause_s * 2, 0.2)
 
 
-def _post_once(draft: EntryDraft, fingerprint: str) -> Entry:
-    existing = Entry.objects.filter(key=draft.key).first()
-    if existing is not None:
-        return _replay(existing, draft.key, fingerprint)
+def _post_once(drafts: Sequence[EntryDraft], savepoint: bool,
+               on_written: Callable[[list[Entry]], None] | None) -> list[Entry]:
+    """Write the drafts; a key taken already (by an earlier request, or by one that won the race while
+    we waited for the locks) fails the entry's INSERT, and that draft replays instead."""
     try:
-        with transaction.atomic():
-            return _write(draft, fingerprint)
+        with transaction.atomic(savepoint=savepoint):
+            return _write(drafts, on_written)
     except IntegrityError:
-        # Another transaction posted the same key between our look and our insert.
-        existing = Entry.objects.filter(key=draft.key).first()
-        if existing is None:
+        if connection.in_atomic_block and not savepoint:
+            raise  # the caller's transaction is spoilt: it rolls back, as it said it would
+        existing = {entry.key: entry for entry in Entry.objects.filter(key__in=[d.key for d in drafts])}
+        if not existing:
             raise
-        return _replay(existing, draft.key, fingerprint)
+    new = [draft for draft in drafts if draft.key not in existing]
+    written = {entry.key: entry for entry in _post_once(new, savepoint, on_written)} if new else {}
+    return [written[d.key] if d.key in written else _replay(existing[d.key], d) for d in drafts]
 
 
-def _replay(existing: Entry, key: str, fingerprint: str) -> Entry:
-    if existing.fingerprint != fingerprint:
-        raise IdempotencyConflict(key, existing.pk)
+def _replay(existing: Entry, draft: EntryDraft) -> Entry:
+    if existing.fingerprint != draft.fingerprint():
+        raise IdempotencyConflict(draft.key, existing.pk)
     return existing
 
 
-def _write(draft: EntryDraft, fingerprint: str) -> Entry:
-    accounts = _lock_accounts(draft)
-    existing = Entry.objects.filter(key=draft.key).first()
-    if existing is not None:  # posted while we waited for the locks
-        return _replay(existing, draft.key, fingerprint)
-    if draft.reverses is not None and not Entry.objects.filter(pk=draft.reverses).exists():
-        raise UnknownEntry(f"entry {draft.key!r} refers to entry {draft.reverses}, which does not exist")
-    _check_currencies(draft.postings, accounts)
-    net = draft.net_minor_by_account()
-    _check_funds(net, accounts)
-    entry = Entry.objects.create(key=draft.key, kind=draft.kind, fingerprint=fingerprint, memo=draft.memo,
-                                 reverses_id=draft.reverses)
+def _write(drafts: Sequence[EntryDraft], on_written: Callable[[list[Entry]], None] | None) -> list[Entry]:
+    """Write the entries (their keys' unique index refuses a repeat) and their postings, then lock and
+    move the balances, last: busy accounts (the store's revenue, a country's VAT) are in every sale of
+    their currency, and their locks are held from there to the commit only."""
+    postings = [posting for draft in drafts for posting in draft.postings]
+    accounts = _accounts(postings)
+    _check_currencies(postings, accounts)
+    _check_reversed_entries(drafts)
+    entries = Entry.objects.bulk_create([
+        Entry(key=draft.key, kind=draft.kind, fingerprint=draft.fingerprint(), memo=draft.memo,
+              reverses_id=draft.reverses) for draft in drafts])
     PostingRow.objects.bulk_create([
         PostingRow(entry=entry, debit=accounts[p.debit], credit=accounts[p.credit],
                    amount_minor=p.amount.amount_minor, currency=p.amount.currency)
-        for p in draft.postings
+        for entry, draft in zip(entries, drafts, strict=True) for p in draft.postings
     ])
-    for code in sorted(net):
-        account = accounts[code]
-        account.balance_minor += net[code]
-        account.save(update_fields=["balance_minor"])
-    return entry
+    if on_written is not None:
+        on_written(entries)
+    _move_balances({code: minor for code, minor in _net_minor_by_account(drafts).items() if minor}, accounts)
+    return entries
 
 
-def _lock_accounts(draft: EntryDraft) -> dict[str, Account]:
-    """Create the accounts the draft names on first use (in its currency), then lock them all in code
-    order."""
+def _net_minor_by_account(drafts: Sequence[EntryDraft]) -> dict[str, int]:
+    net: dict[str, int] = {}
+    for draft in drafts:
+        for code, minor in draft.net_minor_by_account().items():
+            net[code] = net.get(code, 0) + minor
+    return net
+
+
+def _accounts(postings: Sequence[Posting]) -> dict[str, Account]:
+    """The accounts the postings name, created on first use (in the posting's currency), before any
+    lock is taken (a first use waiting on another's uncommitted insert then holds no lock of its own)."""
     currencies: dict[str, str] = {}
-    for posting in draft.postings:
+    for posting in postings:
         currencies.setdefault(posting.debit, posting.amount.currency)
         currencies.setdefault(posting.credit, posting.amount.currency)
-    Account.objects.bulk_create(
-        [_new_account(code, currency) for code, currency in sorted(currencies.items())], ignore_conflicts=True
-    )
-    locked = Account.objects.select_for_update().filter(code__in=currencies).order_by("code")
-    return {account.code: account for account in locked}
+    named = Account.objects.filter(code__in=currencies).order_by()
+    accounts = {account.code: account for account in named}
+    if len(accounts) < len(currencies):
+        Account.objects.bulk_create([_new_account(code, currency) for code, currency in sorted(currencies.items())
+                                     if code not in accounts], ignore_conflicts=True)
+        accounts = {account.code: account for account in named.all()}
+    return accounts
+
+
+def _move_balances(net: dict[str, int], accounts: dict[str, Account]) -> None:
+    """balance += net for every account whose balance moves, in one statement that first locks them
+    in code order (its sub-SELECT ... ORDER BY code FOR NO KEY UPDATE: other entries' postings may still
+    refer to them). An account whose balance does not move, such as store:sales that passes a sale's
+    price on, is not locked at all. The database's no-overdraft check refuses a balance that may not go
+    below zero: InsufficientFunds."""
+    if not net:
+        return
+    codes = sorted(net)
+    lock = connection.ops.for_update_sql(no_key=True) if connection.features.has_select_for_update else ""
+    cases = " ".join(["WHEN %s THEN %s"] * len(codes))
+    ids = ", ".join(["%s"] * len(codes))
+    sql = (f"UPDATE ledger_account SET balance_minor = balance_minor + CASE id {cases} END "  # noqa: S608
+           f"WHERE id IN (SELECT id FROM ledger_account WHERE id IN ({ids}) ORDER BY code {lock})")
+    params = [value for code in codes for value in (accounts[code].pk, net[code])]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params + [accounts[code].pk for code in codes])  # placeholders only, above
+    except IntegrityError as refused:
+        short = _overdrawn(net, accounts)
+        if short is None:
+            raise
+        raise short from refused
+
+
+def _overdrawn(net: dict[str, int], accounts: dict[str, Account]) -> InsufficientFunds | None:
+    """The account the database would not take below zero, with its balance as read before the locks
+    (the refusal aborted the transaction: nothing can be read now)."""
+    short = [code for code in sorted(net) if net[code] < 0 and not accounts[code].may_go_negative]
+    if not short:
+        return None
+    code = next((c for c in short if accounts[c].balance_minor + net[c] < 0), short[0])
+    account = accounts[code]
+    return InsufficientFunds(code, account.balance, Money(-net[code], account.currency))
 
 
 def _new_account(code: str, currency: str) -> Account:
@@ -118,20 +189,21 @@ def _new_account(code: str, currency: str) -> Account:
     return Account(code=code, currency=currency, kind=kind.name, may_go_negative=kind.may_go_negative)
 
 
-def _check_currencies(postings: tuple[Posting, ...], accounts: dict[str, Account]) -> None:
+def _check_reversed_entries(drafts: Sequence[EntryDraft]) -> None:
+    reversed_ids = {draft.reverses for draft in drafts if draft.reverses is not None}
+    found = set(Entry.objects.filter(pk__in=reversed_ids).values_list("pk", flat=True)) if reversed_ids else set()
+    for draft in drafts:
+        if draft.reverses is not None and draft.reverses not in found:
+            raise UnknownEntry(f"entry {draft.key!r} refers to entry {draft.reverses}, which does not exist")
+
+
+def _check_currencies(postings: Sequence[Posting], accounts: dict[str, Account]) -> None:
     for posting in postings:
         for code in (posting.debit, posting.credit):
             if accounts[code].currency != posting.amount.currency:
                 raise CurrencyMismatch(
                     f"account {code} holds {accounts[code].currency}, the posting is in {posting.amount.currency}"
                 )
-
-
-def _check_funds(net: dict[str, int], accounts: dict[str, Account]) -> None:
-    for code in sorted(net):
-        account = accounts[code]
-        if not account.may_go_negative and account.balance_minor + net[code] < 0:
-            raise InsufficientFunds(code, account.balance, Money(-net[code], account.currency))
 
 
 def balance(code: str, currency: str | None = None) -> Money:
@@ -151,29 +223,44 @@ def entries_for(code: str) -> QuerySet[Entry]:
     return Entry.objects.touching(code)
 
 
+class Reversal(NamedTuple):
+    """A request to reverse entry `entry_id` under the idempotency key `key`."""
+
+    entry_id: int
+    key: str
+    memo: str = ""
+
+
 def reverse_entry(entry_id: int, key: str, memo: str = "") -> Entry:
     """Post a new entry with every posting of `entry_id` swapped, referencing it. Once per entry: a
     second reversal under another key raises AlreadyReversed; a repeat of the same key replays."""
-    original = Entry.objects.prefetch_related("postings__debit", "postings__credit").filter(pk=entry_id).first()
-    if original is None:
-        raise UnknownEntry(f"there is no entry {entry_id} to reverse")
-    draft = EntryDraft(
-        key=key,
-        kind=REVERSAL_KIND,
-        postings=tuple(Posting(p.debit.code, p.credit.code, p.amount).swapped() for p in original.postings.all()),
-        memo=memo or f"reverses entry {entry_id} ({original.kind} {original.key})",
-        reverses=entry_id,
-    )
-    earlier = original.reversals.filter(kind=REVERSAL_KIND).exclude(key=key).first()
-    if earlier is not None:
-        raise AlreadyReversed(f"entry {entry_id} was already reversed by entry {earlier.pk} ({earlier.key})")
+    return reverse_entries([Reversal(entry_id, key, memo)])[0]
+
+
+def reverse_entries(reversals: Sequence[Reversal]) -> list[Entry]:
+    """reverse_entry for several entries at once (a refund of a whole order), all or none: their
+    accounts are locked together, once, in code order, as post_entries does."""
+    originals = Entry.objects.prefetch_related("postings__debit", "postings__credit").in_bulk(
+        [r.entry_id for r in reversals])
+    drafts = []
+    for reversal in reversals:
+        original = originals.get(reversal.entry_id)
+        if original is None:
+            raise UnknownEntry(f"there is no entry {reversal.entry_id} to reverse")
+        earlier = original.reversals.filter(kind=REVERSAL_KIND).exclude(key=reversal.key).first()
+        if earlier is not None:
+            raise AlreadyReversed(f"entry {original.pk} was already reversed by entry {earlier.pk} ({earlier.key})")
+        drafts.append(EntryDraft(
+            key=reversal.key, kind=REVERSAL_KIND, reverses=original.pk,
+            postings=tuple(Posting(p.debit.code, p.credit.code, p.amount).swapped() for p in original.postings.all()),
+            memo=reversal.memo or f"reverses entry {original.pk} ({original.kind} {original.key})"))
     try:
-        return post_entry(draft)
+        return post_entries(drafts)
     except IntegrityError:
-        earlier = original.reversals.filter(kind=REVERSAL_KIND).first()
+        earlier = Entry.objects.filter(kind=REVERSAL_KIND, reverses__in=list(originals)).first()
         if earlier is None:
             raise
-        raise AlreadyReversed(f"entry {entry_id} was already reversed by entry {earlier.pk}") from None
+        raise AlreadyReversed(f"entry {earlier.reverses_id} was already reversed by entry {earlier.pk}") from None
 
 
 _STORED_AGAINST_POSTINGS = """

@@ -19,14 +19,16 @@ from pressplant.accounts.models import Customer
 from pressplant.audio.formats import FORMATS
 from pressplant.catalogue.models import Release, Track
 from pressplant.delivery.cache import exact_sizes
-from pressplant.ledger.actions import balance, post_entry, reverse_entry
+from pressplant.ledger.actions import Reversal, balance, post_entries, reverse_entries
 from pressplant.ledger.errors import InsufficientFunds
 from pressplant.ledger.journal import EntryDraft
+from pressplant.ledger.models import Entry
 from pressplant.money import Money
 from pressplant.orders.models import Entitlement, Order, OrderLine, SalePart
 from pressplant.orders.sales import (
     Evidence,
     Offer,
+    Part,
     Split,
     TerritoryConflict,
     offer_for,
@@ -102,25 +104,30 @@ def place_order(customer: Customer, items: Sequence[OrderItem], idempotency_key:
     with other items it is refused. Raises PaymentRequired when the balance is short, NotAvailable when an
     item is not on sale there and then, WrongTerritory when the evidence disagrees (nothing moves)."""
     fingerprint = _fingerprint(items)
-    if existing := _replay(customer, idempotency_key, fingerprint):
-        return existing
+    try:
+        return _place(customer, items, idempotency_key, fingerprint, detected_country)
+    except (IntegrityError, OrderError) as exc:
+        # The key may have bought already (a repeat, or a simultaneous request with it that won the race):
+        # that order is the answer, whatever would refuse this one now. Looked up only here: the order's
+        # unique key refuses the repeat's INSERT, so a first request pays no extra read for it.
+        if replayed := _replay(customer, idempotency_key, fingerprint):
+            return replayed
+        if isinstance(exc, OrderError):
+            raise
+        raise AlreadyOwned("you bought this a moment ago in another order: see your library") from None
+
+
+def _place(customer: Customer, items: Sequence[OrderItem], key: str, fingerprint: str,
+           detected_country: str | None) -> Order:
     try:
         evidence = territory_of(customer.country, detected_country)
     except TerritoryConflict as exc:
         raise WrongTerritory(str(exc)) from None
-    try:
-        at = timezone.now()
-        priced = [_price(customer, item, evidence, at) for item in items]
-        if not priced:
-            raise OrderError("the order is empty")
-        return _write(customer, idempotency_key, fingerprint, priced, evidence)
-    except (IntegrityError, AlreadyOwned) as exc:
-        # A simultaneous request with the same key won the race: its order is the answer to this one too.
-        if replayed := _replay(customer, idempotency_key, fingerprint):
-            return replayed
-        if isinstance(exc, AlreadyOwned):
-            raise
-        raise AlreadyOwned("you bought this a moment ago in another order: see your library") from None
+    at = timezone.now()
+    priced = [_price(customer, item, evidence, at) for item in items]
+    if not priced:
+        raise OrderError("the order is empty")
+    return _write(customer, key, fingerprint, priced, evidence)
 
 
 def _fingerprint(items: Sequence[OrderItem]) -> str:
@@ -135,24 +142,31 @@ def _replay(customer: Customer, key: str, fingerprint: str) -> Order | None:
     return order
 
 
+_TRACK_WITH_RIGHTS = ("release__licence", "master")
+"""What pricing a track reads, loaded with it in one query (a join of more tables costs PostgreSQL
+more to plan than the separate read of the label's agreement does)."""
+
+
 def _price(customer: Customer, item: OrderItem, evidence: Evidence, at: datetime) -> _Priced:
     if item.format_name not in FORMATS:
         raise UnknownFormat(f"{item.format_name!r} is not a format on sale; formats: {', '.join(FORMATS)}")
     if item.track_id is not None and item.release_id is None:
-        track = Track.objects.select_related("release", "release__label", "master").filter(
-            pk=item.track_id, release__status=Release.Status.LIVE).first()
-        if track is None:
-            raise UnknownItem(f"track {item.track_id} is not for sale")
+        try:
+            track = Track.objects.select_related(*_TRACK_WITH_RIGHTS).get(
+                pk=item.track_id, release__status=Release.Status.LIVE)
+        except Track.DoesNotExist:
+            raise UnknownItem(f"track {item.track_id} is not for sale") from None
         quote = quote_for_track(track, item.format_name, customer.currency,
                                 exact_sizes([track], item.format_name).get(track.pk))
         return _priced(customer, item, track, offer_for(track, quote, evidence.territory, at), evidence, at)
     if item.release_id is not None and item.track_id is None:
-        release = Release.objects.on_sale().filter(pk=item.release_id).first()
-        if release is None:
-            raise UnknownItem(f"release {item.release_id} is not for sale")
-        tracks = list(release.tracks.select_related("release", "release__label", "master"))
+        try:
+            release = Release.objects.on_sale().select_related("licence").get(pk=item.release_id)
+        except Release.DoesNotExist:
+            raise UnknownItem(f"release {item.release_id} is not for sale") from None
+        tracks = list(release.tracks.select_related("master").order_by("disc_number", "position"))
         quote = quote_for_release(release, item.format_name, customer.currency,
-                                  exact_sizes(tracks, item.format_name))
+                                  exact_sizes(tracks, item.format_name), tracks=tracks)
         return _priced(customer, item, release, offer_for(release, quote, evidence.territory, at), evidence, at)
     raise UnknownItem("each item names either a track or a release")
 
@@ -186,9 +200,11 @@ def _charge(customer: Customer, price: Money, *, fmt: str, track: Track | None =
     owned = Entitlement.objects.filter(customer=customer, track=track, release=release, revoked_at=None)
     if track is not None:
         owned = Entitlement.objects.covering_track(customer, track)
-    if any(e.format_name == fmt for e in owned):
+    held = list(owned.order_by().values_list("format_name", "track_id", "order_line__price_minor"))
+    if any(format_name == fmt for format_name, _, _ in held):
         raise AlreadyOwned(f"you already own {track or release} in {fmt}: download it from your library")
-    paid = max((e.order_line.price_minor for e in owned if e.track_id == (track.pk if track else None)), default=0)
+    item_track_id = track.pk if track else None
+    paid = max((price_minor for _, track_id, price_minor in held if track_id == item_track_id), default=0)
     return upgrade_price(Money(paid, price.currency), price), paid > 0
 
 
@@ -200,47 +216,63 @@ def _write(customer: Customer, key: str, fingerprint: str, priced: list[_Priced]
                                          total_minor=total.amount_minor, currency=total.currency,
                                          territory=evidence.territory, declared_country=evidence.declared_country,
                                          detected_country=evidence.detected_country)
-            for p in priced:
-                _write_line(customer, order, p)
+            lines = list(zip(OrderLine.objects.bulk_create([_line(order, p) for p in priced]), priced, strict=True))
+            Entitlement.objects.bulk_create([_entitlement(customer, line, p) for line, p in lines])
+            _post_sales(customer, order, lines)
     except InsufficientFunds as exc:
         held = balance(customer.wallet_account, customer.currency)
         raise PaymentRequired(f"your balance is {held.format()}; this order costs {total.format()}") from exc
     return order
 
 
-def _write_line(customer: Customer, order: Order, p: _Priced) -> OrderLine:
-    """The line, its entitlement (opening on the release date for a pre-order) and its sale entry."""
-    basis = p.offer.quote.basis
+def _line(order: Order, p: _Priced) -> OrderLine:
+    """The line: the item, its format and the quote frozen as bought."""
     vat = p.split.sale.vat if p.split else Money.zero(p.charge.currency)
-    line = OrderLine.objects.create(
-        order=order, track=p.track, release=p.release, format_name=p.item.format_name,
-        size_bytes=p.offer.quote.size_bytes, size_is_exact=p.offer.quote.size_is_exact,
-        list_price_minor=p.offer.price.amount_minor, price_minor=p.charge.amount_minor,
-        currency=p.charge.currency, basis=basis[:300], vat_minor=vat.amount_minor,
-        vat_rate=p.offer.vat_rate if p.split else 0)
+    return OrderLine(order=order, track=p.track, release=p.release, format_name=p.item.format_name,
+                     size_bytes=p.offer.quote.size_bytes, size_is_exact=p.offer.quote.size_is_exact,
+                     list_price_minor=p.offer.price.amount_minor, price_minor=p.charge.amount_minor,
+                     currency=p.charge.currency, basis=p.offer.quote.basis[:300], vat_minor=vat.amount_minor,
+                     vat_rate=p.offer.vat_rate if p.split else 0)
+
+
+def _entitlement(customer: Customer, line: OrderLine, p: _Priced) -> Entitlement:
+    """The right to download, opening on the release date for a pre-order."""
     availability = p.offer.standing.availability
     opens_at = availability.starts_at if availability.status == Status.PRE_ORDER else None
-    Entitlement.objects.create(customer=customer, track=p.track, release=p.release,
-                               format_name=p.item.format_name, order_line=line, available_at=opens_at)
-    if p.split is not None:
-        parts = sale_parts(p.split, order.territory)
-        entry = post_entry(EntryDraft(key=f"sale:{line.pk}", kind="sale", memo=f"order {order.pk} line {line.pk}",
-                                      postings=sale_postings(customer.wallet_account, parts, p.charge)))
-        for part in parts:
-            if part.payee_code:
-                _ensure_payee(part.payee_code, part.payee_name, part.role)
-            SalePart.objects.create(line=line, role=part.role, account=part.account, payee_code=part.payee_code,
-                                    payee_name=part.payee_name, amount_minor=part.amount.amount_minor,
-                                    currency=part.amount.currency, basis=part.basis[:200])
-        line.ledger_entry_id = entry.pk
-        line.save(update_fields=["ledger_entry_id"])
-    return line
+    return Entitlement(customer=customer, track=p.track, release=p.release, format_name=p.item.format_name,
+                       order_line=line, available_at=opens_at)
 
 
-def _ensure_payee(code: str, name: str, role: str) -> None:
+def _post_sales(customer: Customer, order: Order, lines: list[tuple[OrderLine, _Priced]]) -> None:
+    """Each paid line's parts, frozen for receipts and statements, and its sale entry: all the order's
+    entries posted together, so its accounts are locked once, in one order."""
+    parts = {line.pk: sale_parts(p.split, order.territory) for line, p in lines if p.split is not None}
+    sold = [(line, p) for line, p in lines if line.pk in parts]
+    SalePart.objects.bulk_create([
+        SalePart(line=line, role=part.role, account=part.account, payee_code=part.payee_code,
+                 payee_name=part.payee_name, amount_minor=part.amount.amount_minor, currency=part.amount.currency,
+                 basis=part.basis[:200]) for line, _ in sold for part in parts[line.pk]])
+    _ensure_payees([part for line_parts in parts.values() for part in line_parts])
+
+    def link(entries: list[Entry]) -> None:  # before the balances are locked: see post_entries
+        for (line, _), entry in zip(sold, entries, strict=True):
+            line.ledger_entry_id = entry.pk
+        OrderLine.objects.bulk_update([line for line, _ in sold], ["ledger_entry_id"])
+
+    post_entries([EntryDraft(key=f"sale:{line.pk}", kind="sale", memo=f"order {order.pk} line {line.pk}",
+                             postings=sale_postings(customer.wallet_account, parts[line.pk], p.charge))
+                  for line, p in sold], savepoint=False, on_written=link)  # a refusal rolls the order back
+
+
+def _ensure_payees(parts: list[Part]) -> None:
     """Collecting societies get a payee row on their first sale, so statements and payouts find them."""
-    kind = Payee.Kind.SOCIETY if role == "mechanical" else role
-    Payee.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
+    named = {part.payee_code: part for part in parts if part.payee_code}
+    if not named:
+        return
+    known = set(Payee.objects.filter(code__in=named).order_by().values_list("code", flat=True))
+    Payee.objects.bulk_create([
+        Payee(code=code, name=part.payee_name, kind=Payee.Kind.SOCIETY if part.role == "mechanical" else part.role)
+        for code, part in sorted(named.items()) if code not in known], ignore_conflicts=True)
 
 
 def refund_order(order: Order, idempotency_key: str, reason: str = "") -> Order:
@@ -253,10 +285,9 @@ def refund_order(order: Order, idempotency_key: str, reason: str = "") -> Order:
                 raise OrderError(f"order {order.pk} was already refunded")
             return order
         now = timezone.now()
-        for line in order.lines.all():
-            if line.ledger_entry_id is not None:
-                reverse_entry(line.ledger_entry_id, key=f"refund:{order.pk}:{line.pk}",
-                              memo=f"refund of order {order.pk} line {line.pk}: {reason}".rstrip(": "))
+        reverse_entries([Reversal(line.ledger_entry_id, f"refund:{order.pk}:{line.pk}",
+                                  f"refund of order {order.pk} line {line.pk}: {reason}".rstrip(": "))
+                         for line in order.lines.all() if line.ledger_entry_id is not None])
         Entitlement.objects.filter(order_line__order=order, revoked_at=None).update(
             revoked_at=now, revoked_reason=f"order refunded{': ' + reason if reason else ''}"[:300])
         order.refunded_at = now

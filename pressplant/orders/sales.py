@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.db.models import Q
+
 from pressplant.catalogue.models import Release, Track
 from pressplant.ledger.journal import Posting
 from pressplant.money import Money
@@ -117,15 +119,16 @@ class Split:
 def standing_of(item: Track | Release, territory: str, at: datetime, currency: str,
                 rights: ReleaseRights | None = None) -> Standing:
     release = item.release if isinstance(item, Track) else item
-    rights = rights or ReleaseRights(release)
+    rights = rights or ReleaseRights(release, for_track=item if isinstance(item, Track) else None)
     if isinstance(item, Track):
         return rights.of_track(item, territory, at, currency)
     return rights.of_release(territory, at, currency)
 
 
 def offer_for(item: Track | Release, quote: Quote, territory: str, at: datetime,
-              rights: ReleaseRights | None = None) -> Offer:
-    """The offer for `quote` (a track's or a release's, in one format) to a buyer in `territory`."""
+              rights: ReleaseRights | None = None, payees: Payees | None = None) -> Offer:
+    """The offer for `quote` (a track's or a release's, in one format) to a buyer in `territory`.
+    `rights` and `payees` (payees_of(item)) are read here unless the caller has them."""
     currency = quote.price.currency
     standing = standing_of(item, territory, at, currency, rights)
     rate = vat_rate(territory)
@@ -135,7 +138,7 @@ def offer_for(item: Track | Release, quote: Quote, territory: str, at: datetime,
     if not standing.can_buy:
         return Offer(standing, quote, quote.price, "", rate)
     try:
-        payees = payees_of(item)
+        payees = payees if payees is not None else payees_of(item)
         split = split_of(item, quote.price, territory, at, standing, payees=payees)
     except SplitsDoNotSum:
         unsplit = dataclasses.replace(standing.availability, status=Status.UNPRICED,
@@ -168,7 +171,7 @@ def split_of(item: Track | Release, price: Money, territory: str, at: datetime, 
 
 
 def _label_deal(release: Release, standing: Standing, currency: str, is_upgrade: bool) -> tuple[LabelDeal, str]:
-    agreement = LabelAgreement.objects.filter(label_id=release.label_id).first() if release.label_id else None
+    agreement = agreement_of(release)
     rate = agreement.share_rate if agreement else DEFAULT_LABEL_SHARE
     use_wholesale = agreement.use_wholesale_price if agreement else True
     if standing.wholesale is not None and use_wholesale and not is_upgrade:
@@ -176,20 +179,31 @@ def _label_deal(release: Release, standing: Standing, currency: str, is_upgrade:
     return PercentageDeal(Decimal(rate)), f"{Decimal(rate) * 100:.1f}% of ex-VAT"
 
 
+def agreement_of(release: Release) -> LabelAgreement | None:
+    """The label's agreement: as loaded with the release (select_related("label__agreement")), else read."""
+    if release.label_id is None:
+        return None
+    if not Release.label.is_cached(release):
+        return LabelAgreement.objects.filter(label_id=release.label_id).select_related("payee").first()
+    agreement: LabelAgreement | None = getattr(release.label, "agreement", None)
+    return agreement
+
+
 def payees_of(item: Track | Release) -> Payees:
     """The item's royalty splits (a track's own, else its release's), else all to the label's payee."""
     release = item.release if isinstance(item, Track) else item
-    rows = []
-    if isinstance(item, Track):
-        rows = list(RoyaltySplit.objects.filter(track=item).select_related("payee"))
-    if not rows:
-        rows = list(RoyaltySplit.objects.filter(release=release, track=None).select_related("payee"))
-    if rows and sum(r.basis_points for r in rows) != WHOLE_BP:
-        total = sum(r.basis_points for r in rows)
+    splits = RoyaltySplit.objects.filter(release=release, track=None)
+    if isinstance(item, Track):  # its own splits, else its release's: both in one read
+        splits = RoyaltySplit.objects.filter(Q(track=item) | Q(release=release, track=None))
+    found = list(splits.order_by("-basis_points", "id").values_list(
+        "track_id", "basis_points", "payee__code", "payee__name", "payee__kind"))
+    rows = [r[1:] for r in found if r[0] is not None] or [r[1:] for r in found if r[0] is None]
+    if rows and sum(bp for bp, *_ in rows) != WHOLE_BP:
+        total = sum(bp for bp, *_ in rows)
         raise SplitsDoNotSum(f"the royalty splits of {item} sum to {total:,} of {WHOLE_BP:,} basis points")
     if rows:
-        return Payees({r.payee.code: r.basis_points for r in rows}, {r.payee.code: r.payee.name for r in rows},
-                      {r.payee.code: r.payee.kind for r in rows})
+        return Payees({code: bp for bp, code, _, _ in rows}, {code: name for _, code, name, _ in rows},
+                      {code: kind for _, code, _, kind in rows})
     payee = label_payee(release)
     return Payees({payee.code: WHOLE_BP}, {payee.code: payee.name}, {payee.code: payee.kind})
 
@@ -200,7 +214,7 @@ def label_payee(release: Release) -> Payee:
         payee, _ = Payee.objects.get_or_create(code="unassigned", defaults={
             "name": "Unassigned rights holder (release without a label)", "kind": Payee.Kind.OTHER})
         return payee
-    agreement = LabelAgreement.objects.filter(label_id=release.label_id).select_related("payee").first()
+    agreement = agreement_of(release)
     if agreement is not None:
         return agreement.payee
     assert release.label is not None

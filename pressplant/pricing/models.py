@@ -6,6 +6,8 @@ units; the per-MB rate is the one Decimal. A row turns into a pure `quote.PriceR
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -27,6 +29,14 @@ def _scope_is(scope: str) -> Q:
     return Q(**{f"{name}__isnull": name != scope for name in ("label", "release", "track")})
 
 
+@dataclass(frozen=True, slots=True)
+class ReleaseRules:
+    """The rule pricing a release, and the rule pricing each of its tracks, by track id."""
+
+    release: quote.PriceRule
+    tracks: dict[int, quote.PriceRule]
+
+
 class PriceRuleQuerySet(models.QuerySet["PriceRule"]):
     def rule_for(self, item: Track | Release, currency: str) -> quote.PriceRule:
         """The rule that prices `item` in `currency`: the most specific one that exists."""
@@ -41,6 +51,21 @@ class PriceRuleQuerySet(models.QuerySet["PriceRule"]):
         if not rows:
             raise NoPriceRule(f"no price rule in {currency} for {item} (and no store default)")
         return min(rows, key=PriceRule.precedence).as_rule()
+
+    def rules_for_release(self, release: Release, tracks: Iterable[Track], currency: str) -> ReleaseRules:
+        """What rule_for() says of `release` and of each of its `tracks`, read in one query: a track's own
+        rule, else the release's (release > label > store default)."""
+        track_ids = [track.pk for track in tracks]
+        candidates = _scope_is("store") | Q(release=release) | Q(track__in=track_ids)
+        if release.label_id is not None:
+            candidates |= Q(label_id=release.label_id)
+        rows = list(self.filter(candidates, currency=currency))
+        shared = [row for row in rows if row.track_id is None]
+        if not shared:
+            raise NoPriceRule(f"no price rule in {currency} for {release} (and no store default)")
+        release_rule = min(shared, key=PriceRule.precedence).as_rule()
+        own = {row.track_id: row.as_rule() for row in rows if row.track_id is not None}
+        return ReleaseRules(release_rule, {pk: own.get(pk, release_rule) for pk in track_ids})
 
 
 class PriceRule(models.Model):
@@ -152,3 +177,8 @@ class PriceRule(models.Model):
 def rule_for(item: Track | Release, currency: str) -> quote.PriceRule:
     """The rule that prices `item` in `currency` (track > release > label > store default)."""
     return PriceRule.objects.rule_for(item, currency)
+
+
+def rules_for_release(release: Release, tracks: Iterable[Track], currency: str) -> ReleaseRules:
+    """The rules of a release and of its tracks at once (a release page quotes them all)."""
+    return PriceRule.objects.rules_for_release(release, tracks, currency)

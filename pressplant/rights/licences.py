@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
+from django.db.models import Q
+
 from pressplant.catalogue.models import Release, Track
 from pressplant.money import Money, MoneyError, from_rate
 from pressplant.rights import ddex
@@ -45,14 +47,21 @@ class _Held:
 
 
 class ReleaseRights:
-    """The licence and deals of one release, loaded once, asked about the release or any of its tracks."""
+    """The licence and deals of one release, loaded once, asked about the release or any of its tracks
+    (or, made `for_track`, about that track alone: only its deals and the release's are read)."""
 
-    def __init__(self, release: Release) -> None:
+    def __init__(self, release: Release, for_track: Track | None = None) -> None:
         self.release = release
-        self.licence = Licence.objects.filter(release=release).first()
-        deals = list(Deal.objects.filter(release=release)) if self.licence else []
+        self.for_track = for_track
+        # As loaded with the release (select_related("licence")), else read now.
+        self.licence: Licence | None = getattr(release, "licence", None)
+        stored = Deal.objects.filter(release=release)
+        if for_track is not None:
+            stored = stored.filter(Q(track=None) | Q(track=for_track))
+        deals = list(stored) if self.licence else []
         self._release_deals = [_Held(d.as_ddex(), d.superseded_at) for d in deals if d.track_id is None]
         self._track_deals: dict[int, list[_Held]] = {}
+        self._tiers: dict[tuple[str, str, str], PriceTier | None] = {}
         for deal in deals:
             if deal.track_id is not None:
                 self._track_deals.setdefault(deal.track_id, []).append(_Held(deal.as_ddex(), deal.superseded_at))
@@ -61,6 +70,7 @@ class ReleaseRights:
         return self._standing(self._release_deals, territory, at, currency)
 
     def of_track(self, track: Track, territory: str, at: datetime, currency: str) -> Standing:
+        assert self.for_track in (None, track), f"these rights were read for track {self.for_track}, not {track}"
         deals = self._track_deals.get(track.pk)
         if deals is None:
             standing = self._standing(self._release_deals, territory, at, currency)
@@ -89,11 +99,19 @@ class ReleaseRights:
                 return _unpriced(availability, f"not on sale in {currency}: the label's price is invalid")
         assert isinstance(price, ddex.PriceCode)
         assert self.licence is not None
-        tier = PriceTier.objects.filter(sender_party_id=self.licence.sender_party_id, code=price.code,
-                                        currency=currency).first()
+        tier = self._tier(self.licence.sender_party_id, price.code, currency)
         if tier is None:
             return _unpriced(availability, f"not on sale in {currency} yet: the label's price is being set up")
         return Standing(availability, Money(tier.wholesale_minor, currency))
+
+    def _tier(self, sender_party_id: str, code: str, currency: str) -> PriceTier | None:
+        """The operator's tier for a price code, read once per code and currency (a release page asks for
+        every format of every track)."""
+        key = (sender_party_id, code, currency)
+        if key not in self._tiers:
+            self._tiers[key] = PriceTier.objects.filter(sender_party_id=sender_party_id, code=code,
+                                                        currency=currency).first()
+        return self._tiers[key]
 
 
 def _unpriced(availability: Availability, reason: str) -> Standing:

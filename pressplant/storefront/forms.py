@@ -11,6 +11,7 @@ from pressplant.orders.actions import OrderItem
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
+    page = forms.IntegerField(min_value=1, max_value=10_000, required=False)
 
 
 class BuyForm(forms.Form):

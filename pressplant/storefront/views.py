@@ -7,17 +7,22 @@ import mimetypes
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import caches
 from django.core.files.storage import default_storage
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from pressplant.accounts.models import Customer
 from pressplant.audio.formats import FORMATS
 from pressplant.catalogue.models import Artist, Label, Release, ReleaseQuerySet, Track
 from pressplant.orders.sales import Offer
-from pressplant.orders.shop import release_offers, shopper_for, track_offers
+from pressplant.orders.shop import Shopper, release_page_offers, shopper_for
 from pressplant.pricing.quote import Quote
 from pressplant.rights.availability import Availability, Status, country_name
 from pressplant.storefront.downloads import request_customer
@@ -26,6 +31,8 @@ from pressplant.storefront.pages import render_page
 from pressplant.storefront.reasons import reason_text
 
 HOME_LIST_LENGTH = 12
+SEARCH_PAGE_LENGTH = 48
+"""Releases on one page of search results: a common word matches thousands."""
 
 
 def _on_sale() -> ReleaseQuerySet:
@@ -82,9 +89,15 @@ def genre(request: HttpRequest, name: str) -> HttpResponse:
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
-    text = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    found = _on_sale().search(text) if text else _on_sale().none()
-    return render_page(request, "storefront/search.html", {"form": form, "query": text, "releases": found})
+    form.is_valid()
+    text = (form.cleaned_data.get("q") or "").strip()
+    page = form.cleaned_data.get("page") or 1
+    first = (page - 1) * SEARCH_PAGE_LENGTH
+    found = list(_on_sale().search(text)[first:first + SEARCH_PAGE_LENGTH + 1]) if text else []
+    return render_page(request, "storefront/search.html", {
+        "form": form, "query": text, "releases": found[:SEARCH_PAGE_LENGTH],
+        "previous_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if len(found) > SEARCH_PAGE_LENGTH else None})
 
 
 def _release_list(request: HttpRequest, heading: str, releases: QuerySet[Release]) -> HttpResponse:
@@ -137,22 +150,55 @@ def _picker(offers: list[Offer], territory: str) -> Picker:
     return Picker(rows, offers[0].standing.availability, territory)
 
 
+_RELEASE_PAGE = (Release.objects.on_sale().select_related("label__agreement__payee", "licence")
+                 .prefetch_related(Prefetch("tracks", Track.objects.select_related("master")
+                                            .order_by("disc_number", "position"))))
+"""A release with what its offers read: label, agreement, licence, and its tracks with their masters."""
+
+_CSRF_SLOT = "csrf-slot-8f3b2a61d94c"
+_KEY_SLOT = "key-slot-5e07c1b9a2f8"
+"""Stand-ins in a release page for what is each request's own: the CSRF token and the idempotency key."""
+
+
 @require_safe
 def release(request: HttpRequest, release_id: int) -> HttpResponse:
-    shown = get_object_or_404(Release.objects.on_sale().select_related("label"), pk=release_id)
+    """A release with every format of it and of each track, priced for the buyer (or visitor).
+
+    A visitor's page (not signed in, nothing pending for them: prices for their country alone) is kept
+    for PRESSPLANT_PAGE_CACHE_SECONDS and sent again to every such visitor from that country in that
+    language, without reading the database: making it prices every format of every track, which costs
+    many times what sending it again does. Its prices and availability (a takedown too) may be that old;
+    buying checks them again, and a buyer signed in always gets a page made now."""
     customer = request_customer(request)
     shopper = shopper_for(customer, request)
-    tracks = shown.tracks.select_related("release", "release__label", "master").order_by("disc_number", "position")
+    is_shared = customer is None and not {settings.SESSION_COOKIE_NAME, "messages"} & request.COOKIES.keys()
+    seconds = settings.PRESSPLANT_PAGE_CACHE_SECONDS if is_shared else 0
+    key = f"release:{release_id}:{get_language()}:{shopper.currency}:{shopper.territory}:{request.get_full_path()}"
+    page = caches["pages"].get(key) if seconds else None
+    if page is None:
+        page = _release_page(request, release_id, shopper, customer)
+        if seconds:
+            caches["pages"].set(key, page, seconds)
+    html = str(page).replace(_CSRF_SLOT, get_token(request)).replace(_KEY_SLOT, uuid.uuid4().hex)
+    return HttpResponse(html)
+
+
+def _release_page(request: HttpRequest, release_id: int, shopper: Shopper, customer: Customer | None) -> str:
+    """The page as HTML, with slots for the request's own CSRF token and idempotency key."""
+    shown = get_object_or_404(_RELEASE_PAGE, pk=release_id)
+    tracks = list(shown.tracks.all())
+    offers = release_page_offers(shown, tracks, shopper)
     return render_page(request, "storefront/release.html", {
         "release": shown,
         "artists": shown.artists.order_by("name"),
-        "picker": _picker(release_offers(shown, shopper), shopper.territory),
-        "tracks": [TrackRow(t, _picker(track_offers(t, shopper), shopper.territory)) for t in tracks],
+        "picker": _picker(offers.release, shopper.territory),
+        "tracks": [TrackRow(t, _picker(offers.tracks[t.pk], shopper.territory)) for t in tracks],
         "currency": shopper.currency,
         "vat_percent": shopper.vat_percent,
         "territory_name": country_name(shopper.territory),
-        "idempotency_key": uuid.uuid4().hex,
-    }, customer=customer)
+        "csrf_token": _CSRF_SLOT,
+        "idempotency_key": _KEY_SLOT,
+    }, customer=customer).content.decode()
 
 
 @require_safe

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from pressplant.accounts.models import Customer
 from pressplant.audio.formats import FORMATS
-from pressplant.catalogue.models import Artist, Label, Release, Track
+from pressplant.catalogue.models import Artist, Label, Master, Release, Track
+from pressplant.pricing.models import PriceRule
 
 
 def _text(response: Any) -> str:
@@ -90,3 +95,108 @@ def test_pages_speak_russian_when_the_browser_asks(tracks: list[Track]) -> None:
 def test_the_sign_in_page_wears_the_store_header() -> None:
     page = _text(Client().get(reverse("accounts:login")))
     assert "Pressplant" in page and reverse("storefront:search") in page
+
+
+@pytest.mark.django_db
+def test_search_results_come_a_page_at_a_time_newest_first() -> None:
+    for number in range(1, 51):
+        Release.objects.create(title=f"Harbour {number:02d}", artist_display="The Tides")
+    Release.objects.create(title="Harbour Quarantined", artist_display="The Tides", status="quarantined",
+                           quarantine_reason="master failed verification")
+    first = _text(Client().get(reverse("storefront:search"), {"q": "harbour tides"}))
+    second = _text(Client().get(reverse("storefront:search"), {"q": "harbour tides", "page": 2}))
+    titles = [re.findall(r'<span class="title">Harbour (\d+)</span>', page) for page in (first, second)]
+    assert titles[0] == [f"{n:02d}" for n in range(50, 2, -1)] and titles[1] == ["02", "01"]
+    assert 'href="/search/?q=harbour%20tides&amp;page=2" rel="next"' in first and 'rel="prev"' not in first
+    assert 'href="/search/?q=harbour%20tides&amp;page=1" rel="prev"' in second and 'rel="next"' not in second
+    assert "Quarantined" not in first + second
+
+
+def _album(title: str, track_count: int) -> Release:
+    release = Release.objects.create(title=title, artist_display="The Counters",
+                                     label=Label.objects.get_or_create(name="Count Records")[0])
+    for position in range(1, track_count + 1):
+        master = Master.objects.create(
+            sha256=hashlib.sha256(f"{title} {position}".encode()).hexdigest(), storage_key=f"m/{title}{position}.flac",
+            original_name="m.flac", size_bytes=1_000_000, codec="FLAC", container="flac", sample_rate_hz=44_100,
+            bit_depth=16, channels=2, duration_samples=44_100 * 200, integrated_lufs=-14.0, true_peak_dbtp=-1.0,
+            probe={"audio_bytes": 999_000})
+        Track.objects.create(release=release, position=position, title=f"Song {position}",
+                             artist_display="The Counters", master=master, duration_ms=200_000)
+    return release
+
+
+@pytest.mark.django_db
+def test_a_release_page_reads_the_database_as_often_for_twelve_tracks_as_for_two(settings: Any) -> None:
+    settings.PRESSPLANT_PAGE_CACHE_SECONDS = 0
+    pages = {}
+    for release in (_album("Short", 2), _album("Long", 12)):
+        url = reverse("storefront:release", args=[release.pk])
+        Client().get(url)  # the first view makes the label's payee
+        with CaptureQueriesContext(connection) as queries:
+            page = _text(Client().get(url))
+        pages[release.title] = (len(queries), page.count("<audio controls"))
+    assert pages["Short"][1] == 2 and pages["Long"][1] == 12
+    assert pages["Short"][0] == pages["Long"][0] <= 12, pages
+
+
+def _track_form_fields(page: str) -> dict[str, str]:
+    form = re.search(r'<form method="post" action="/buy/" class="inline-buy">(.*?)</form>', page, re.S)
+    assert form, "no Buy form for a track"
+    return dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.group(1)))
+
+
+@pytest.mark.django_db
+def test_a_visitor_gets_the_kept_page_with_a_fresh_token_and_key_of_their_own(tracks: list[Track]) -> None:
+    url = reverse("storefront:release", args=[tracks[0].release_id])
+    first_visitor, second_visitor = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first = _text(first_visitor.get(url))
+    with CaptureQueriesContext(connection) as queries:
+        second = _text(second_visitor.get(url))
+    assert len(queries) == 0  # nothing priced again, nothing read
+    first_fields, second_fields = _track_form_fields(first), _track_form_fields(second)
+    assert first_fields["idempotency_key"] != second_fields["idempotency_key"]
+    assert first_fields["csrfmiddlewaretoken"] != second_fields["csrfmiddlewaretoken"]
+    strip = re.compile(r'value="[^"]*"')
+    assert strip.sub("", first) == strip.sub("", second)
+    bought = second_visitor.post(reverse("storefront:buy"), {**second_fields, "format_name": "flac"})
+    assert bought.status_code == 302 and bought["Location"].startswith(reverse("accounts:login"))  # CSRF held
+
+
+@pytest.mark.django_db
+def test_a_price_change_reaches_buyers_at_once_and_visitors_when_the_kept_page_expires(
+        tracks: list[Track], buyer: Customer, settings: Any) -> None:
+    release = tracks[0].release
+    url = reverse("storefront:release", args=[release.pk])
+    signed_in = Client()
+    signed_in.force_login(buyer.user)
+    assert "9.99 GBP" not in _text(Client().get(url))
+    PriceRule.objects.create(release=release, currency="GBP", pricing_model=PriceRule.Model.PER_TRACK,
+                             track_price_minor=999, minimum_minor=0)
+    assert "9.99 GBP" in _text(signed_in.get(url))
+    assert "9.99 GBP" not in _text(Client().get(url))
+    settings.PRESSPLANT_PAGE_CACHE_SECONDS = 0
+    assert "9.99 GBP" in _text(Client().get(url))
+
+
+@pytest.mark.django_db
+def test_the_kept_page_is_kept_per_language(tracks: list[Track]) -> None:
+    url = reverse("storefront:release", args=[tracks[0].release_id])
+    assert "Buy the whole release" in _text(Client().get(url))
+    russian = _text(Client().get(url, HTTP_ACCEPT_LANGUAGE="ru"))
+    assert "Купить весь релиз" in russian and "Buy the whole release" not in russian
+
+
+@pytest.mark.django_db
+def test_a_release_taken_off_sale_is_gone_for_buyers_at_once_and_for_visitors_when_the_kept_page_expires(
+        tracks: list[Track], buyer: Customer, settings: Any) -> None:
+    release = tracks[0].release
+    url = reverse("storefront:release", args=[release.pk])
+    _text(Client().get(url))
+    Release.objects.filter(pk=release.pk).update(status="quarantined", quarantine_reason="wrong master")
+    signed_in = Client()
+    signed_in.force_login(buyer.user)
+    assert signed_in.get(url).status_code == 404
+    assert "Cache Songs" in _text(Client().get(url))  # kept for visitors a while; buying it is refused
+    settings.PRESSPLANT_PAGE_CACHE_SECONDS = 0
+    assert Client().get(url).status_code == 404
