@@ -16,20 +16,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-from django.db.models import Sum
+from typing import NamedTuple
 
 from pressplant.catalogue.models import Label, Release, Track
 from pressplant.money import Money
-from pressplant.orders.models import SalePart
 from pressplant.rights.models import LabelMember, Licence
 from pressplant.royalties.documents import amount_text
 from pressplant.royalties.errors import RoyaltiesError
 from pressplant.royalties.periods import Period
-from pressplant.royalties.sales import SaleEvent, labels_in, lines_in, sale_events
+from pressplant.royalties.sales import SaleEvent, stream_events
 
 RECORD_CELLS: dict[str, tuple[str, ...]] = {
     "HEAD": ("RecordType", "MessageVersion", "Profile", "ProfileVersion", "MessageId", "MessageCreatedDateTime",
@@ -139,35 +136,30 @@ def label_party(label: Label) -> DsrParty:
 
 
 def dsr_files(period: Period, sender: DsrParty, created_at: datetime) -> list[DsrFile]:
-    """One DSR per label with sales or refunds in `period`."""
-    files = [dsr_for_label(label, period, sender, created_at) for label in labels_in(period)]
+    """One DSR per label with sales or refunds in `period`, by label name; in one pass over the period."""
+    builders: dict[int, DsrBuilder] = {}
+    for event in stream_events(period):
+        label_id = event.item.label_id
+        if label_id is not None:
+            if label_id not in builders:
+                builders[label_id] = DsrBuilder(Label.objects.get(pk=label_id), period, created_at)
+            builders[label_id].add(event)
+    files = [builders[label.pk].finish(sender) for label in Label.objects.filter(pk__in=list(builders))]
     return [f for f in files if f is not None]
 
 
 def dsr_for_label(label: Label, period: Period, sender: DsrParty, created_at: datetime) -> DsrFile | None:
     """The label's DSR for `period`, or None when nothing of the label's sold or was refunded."""
-    events = sale_events(period, label=label)
-    if not events:
-        return None
-    recipient = label_party(label)
-    report = _Report(events, _label_shares(period, label), period, created_at)
-    rows = report.rows(sender, recipient)
-    territories = sorted({event.territory for event in events})
-    name = file_name(recipient, sender, period, territories[0] if len(territories) == 1 else "multi", created_at)
-    return DsrFile(name, "".join("\t".join(row) + "\n" for row in rows), report.counts(rows))
-
-
-def _label_shares(period: Period, label: Label) -> dict[int, int]:
-    """line id -> the label's share of it (minor units, as sold)."""
-    parts = SalePart.objects.filter(line__in=lines_in(period, label=label).values("pk"), role__in=LABEL_SHARE_ROLES)
-    return dict(parts.values("line_id").annotate(total=Sum("amount_minor")).values_list("line_id", "total"))
+    builder = DsrBuilder(label, period, created_at)
+    for event in stream_events(period, label=label):
+        builder.add(event)
+    return builder.finish(sender)
 
 
 @dataclass
 class _Context:
     """One sales context (territory and currency): one summary record."""
 
-    summary_id: int
     territory: str
     currency: str
     usages: int = 0
@@ -175,52 +167,91 @@ class _Context:
     label_minor: int = 0
 
 
-class _Report:
-    """The records of one label's DSR, built from its events."""
+_SU01 = "\t".join(["SU01", *(f"{{{name}}}" for name in RECORD_CELLS["SU01"][1:])]) + "\n"
+"""A sale record as a str.format pattern: a month can hold a million, and every one of their cells is
+made here (ids, numbers, fixed words), so none needs record()'s checks or escapes."""
 
-    def __init__(self, events: Sequence[SaleEvent], label_shares: dict[int, int], period: Period,
-                 created_at: datetime) -> None:
-        self.events = events
-        self.label_shares = label_shares
-        self.period = period
-        self.created_at = created_at.astimezone(UTC)
-        self.contexts = self._contexts()
 
-    def _contexts(self) -> dict[tuple[str, str], _Context]:
-        keys = sorted({(e.territory, e.line.currency) for e in self.events})
-        contexts = {key: _Context(number, *key) for number, key in enumerate(keys, start=1)}
-        for event in self.events:
-            context = contexts[(event.territory, event.line.currency)]
-            context.usages += event.units
-            context.net_minor += event.ex_vat.amount_minor
-            context.label_minor += event.units * self.label_shares.get(event.line.pk, 0)
-        return contexts
+class _Sold(NamedTuple):
+    """What a sale record needs of its event, kept until the label's events are all in (a tuple: a label's
+    month can keep a million)."""
 
-    def rows(self, sender: DsrParty, recipient: DsrParty) -> list[list[str]]:
-        rows = [self._head(sender, recipient), *header_rows()]
-        rows += [self._summary(context, recipient) for context in self.contexts.values()]
-        by_release: dict[int, list[SaleEvent]] = defaultdict(list)
-        for event in self.events:
-            by_release[event.item.release_id].append(event)
-        releases = Release.objects.in_bulk(list(by_release))
+    context: tuple[str, str]
+    transaction_id: str
+    track_id: int | None
+    is_upgrade: bool
+    units: int
+    price: str
+    """The price paid excluding sales tax, as the file prints it."""
+
+
+class DsrBuilder:
+    """One label's DSR, built from its events oldest first. Summaries come before the sales in the file,
+    so the sales are kept, in a few small cells each, until `finish()` numbers the summaries."""
+
+    def __init__(self, label: Label, period: Period, created_at: datetime) -> None:
+        self.label, self.period, self.created_at = label, period, created_at.astimezone(UTC)
+        self.contexts: dict[tuple[str, str], _Context] = {}
+        self.sold: dict[int, list[_Sold]] = defaultdict(list)
+        self.prices: dict[tuple[int, str], str] = {}
+
+    def add(self, event: SaleEvent) -> None:
+        line, units = event.line, event.units
+        key = (line.territory, line.currency)
+        context = self.contexts.get(key) or self.contexts.setdefault(key, _Context(*key))
+        context.usages += units
+        context.net_minor += units * (line.price_minor - line.vat_minor)
+        context.label_minor += units * event.parts.total(LABEL_SHARE_ROLES)
+        self.sold[event.item.release_id].append(_Sold(key, event.transaction_id, line.track_id, event.is_upgrade,
+                                                      units, self._price(line.price_minor - line.vat_minor,
+                                                                         line.currency)))
+
+    def finish(self, sender: DsrParty) -> DsrFile | None:
+        if not self.sold:
+            return None
+        recipient = label_party(self.label)
+        summary_ids = {key: number for number, key in enumerate(sorted(self.contexts), start=1)}
+        lines = ["\t".join(row) + "\n" for row in (self._head(sender, recipient), *header_rows())]
+        lines += ["\t".join(self._summary(summary_ids[key], self.contexts[key], recipient)) + "\n"
+                  for key in sorted(self.contexts)]
+        counts = {"HEAD": 1, **{row[0]: 1 for row in header_rows()}, "SY02.02": len(self.contexts)}
+        lines += self._blocks(summary_ids, counts)
+        blocks = len(self.sold)
+        foot = record("FOOT", NumberOfLinesInFile=len(lines) + 1, NumberOfLinesInReport=len(lines) + 1,
+                      NumberOfSummaryRecords=len(self.contexts), NumberOfBlocksInFile=blocks,
+                      NumberOfBlocksInReport=blocks)
+        lines.append("\t".join(foot) + "\n")
+        counts["FOOT"] = 1
+        territories = sorted(self.contexts)
+        territory = territories[0][0] if len({t for t, _ in territories}) == 1 else "multi"
+        name = file_name(recipient, sender, self.period, territory, self.created_at)
+        return DsrFile(name, "".join(lines), {k: v for k, v in counts.items() if v})
+
+    def _blocks(self, summary_ids: dict[tuple[str, str], int], counts: dict[str, int]) -> list[str]:
+        releases = Release.objects.select_related("label").in_bulk(list(self.sold))
         tracks: dict[int, list[Track]] = defaultdict(list)
-        for track in Track.objects.filter(release_id__in=list(by_release)).order_by("release", "disc_number",
-                                                                                      "position"):
+        for track in Track.objects.filter(release_id__in=list(self.sold)).order_by("release", "disc_number",
+                                                                                  "position"):
             tracks[track.release_id].append(track)
-        for number, release_id in enumerate(sorted(by_release), start=1):
-            rows += self._block(f"BL{number}", releases[release_id], tracks[release_id], by_release[release_id])
-        summaries, blocks = len(self.contexts), len(by_release)
-        lines = len(rows) + 1
-        rows.append(record("FOOT", NumberOfLinesInFile=lines, NumberOfLinesInReport=lines,
-                           NumberOfSummaryRecords=summaries, NumberOfBlocksInFile=blocks,
-                           NumberOfBlocksInReport=blocks))
-        return rows
+        lines = []
+        for number, release_id in enumerate(sorted(self.sold), start=1):
+            block_id = f"BL{number}"
+            references = {track.pk: f"SR{n}" for n, track in enumerate(tracks[release_id], start=1)}
+            rows = self._release(block_id, releases[release_id], tracks[release_id], references)
+            lines += ["\t".join(row) + "\n" for row in rows]
+            lines += [self._sale(block_id, summary_ids[sold.context], sold, references)
+                      for sold in self.sold[release_id]]
+            counts["RE01"] = counts.get("RE01", 0) + 1
+            counts["AS02.02"] = counts.get("AS02.02", 0) + len(rows) - 1
+            counts["SU01"] = counts.get("SU01", 0) + len(self.sold[release_id])
+        return lines
 
-    def counts(self, rows: list[list[str]]) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for row in rows:
-            counts[row[0]] += 1
-        return dict(counts)
+    def _price(self, amount_minor: int, currency: str) -> str:
+        key = (amount_minor, currency)
+        text = self.prices.get(key)
+        if text is None:
+            text = self.prices[key] = amount_text(Money(amount_minor, currency))
+        return text
 
     def _head(self, sender: DsrParty, recipient: DsrParty) -> list[str]:
         created = self.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -231,8 +262,8 @@ class _Report:
                       SenderPartyId=sender.dpid, SenderName=sender.name, ServiceDescription=SERVICE_DESCRIPTION,
                       RecipientPartyId=recipient.dpid, RecipientName=recipient.name)
 
-    def _summary(self, context: _Context, recipient: DsrParty) -> list[str]:
-        return record("SY02.02", SummaryRecordId=context.summary_id, CommercialModel=COMMERCIAL_MODEL,
+    def _summary(self, summary_id: int, context: _Context, recipient: DsrParty) -> list[str]:
+        return record("SY02.02", SummaryRecordId=summary_id, CommercialModel=COMMERCIAL_MODEL,
                       UseType=USE_TYPE, Territory=context.territory, ServiceDescription=SERVICE_DESCRIPTION,
                       Usages=context.usages, CurrencyOfReporting=context.currency,
                       NetRevenue=amount_text(Money(context.net_minor, context.currency)),
@@ -241,32 +272,29 @@ class _Report:
                       AllocatedRevenue=amount_text(Money(context.label_minor, context.currency)),
                       ContentCategory=CONTENT_CATEGORY, CurrencyOfTransaction=context.currency)
 
-    def _block(self, block_id: str, release: Release, tracks: list[Track], events: list[SaleEvent]) -> list[list[str]]:
+    def _release(self, block_id: str, release: Release, tracks: list[Track], references: dict[int, str]
+                 ) -> list[list[str]]:
         rows = [record("RE01", BlockId=block_id, ReleaseReference="RE1", DspReleaseId=f"R{release.pk}",
                        ICPN=release.upc if _ICPN.fullmatch(release.upc) else "",
                        DisplayArtistName=release.artist_display, Title=release.title,
                        ReleaseType=RELEASE_TYPES.get(release.release_type, ""),
                        Label=release.label.name if release.label else "", PLine=release.p_line)]
-        references = {track.pk: f"SR{number}" for number, track in enumerate(tracks, start=1)}
         rows += [record("AS02.02", BlockId=block_id, ResourceReference=references[track.pk],
                         DspResourceId=f"T{track.pk}", ISRC=track.isrc if _ISRC.fullmatch(track.isrc) else "",
                         Title=track.title, DisplayArtistName=track.artist_display,
                         Duration=iso_duration(track.duration_ms), ResourceType="SoundRecording")
                  for track in tracks]
-        rows += [self._sale(block_id, event, references) for event in events]
         return rows
 
-    def _sale(self, block_id: str, event: SaleEvent, references: dict[int, str]) -> list[str]:
-        line = event.line
-        context = self.contexts[(event.territory, line.currency)]
-        price = Money(line.price_minor - line.vat_minor, line.currency)
-        return record("SU01", BlockId=block_id, SummaryRecordId=context.summary_id,
-                      SalesTransactionId=event.transaction_id,
-                      TransactedRelease="RE1" if line.track_id is None else "",
-                      TransactedResource=references[line.track_id] if line.track_id is not None else "",
-                      IsRoyaltyBearing="true", SalesUpgrade="true" if event.is_upgrade else "false",
-                      Usages=1 if event.units > 0 else 0, Returns=1 if event.units < 0 else 0,
-                      PriceConsumerPaidExcSalesTax=amount_text(price))
+    @staticmethod
+    def _sale(block_id: str, summary_id: int, sold: _Sold, references: dict[int, str]) -> str:
+        return _SU01.format(
+            BlockId=block_id, SummaryRecordId=summary_id, SalesTransactionId=sold.transaction_id,
+            TransactedRelease="RE1" if sold.track_id is None else "",
+            TransactedResource=references[sold.track_id] if sold.track_id is not None else "",
+            IsRoyaltyBearing="true", SalesUpgrade="true" if sold.is_upgrade else "false",
+            Usages=1 if sold.units > 0 else 0, Returns=1 if sold.units < 0 else 0,
+            PriceConsumerPaidExcSalesTax=sold.price, PromotionalActivity="")
 
 
 def iso_duration(duration_ms: int) -> str:

@@ -12,17 +12,16 @@ Columns follow Bandcamp's names where the meaning is the same. Differences, on p
 
 from __future__ import annotations
 
-from collections import defaultdict
+import io
 from decimal import Decimal
+from typing import Any
 
 from pressplant.accounts.countries import find_country
 from pressplant.catalogue.models import Label
-from pressplant.money import Money
-from pressplant.orders.models import SalePart
-from pressplant.royalties.documents import amount_text, csv_text
+from pressplant.royalties.documents import Texts, TextSink, csv_cells
 from pressplant.royalties.dsr import LABEL_SHARE_ROLES
 from pressplant.royalties.periods import Period
-from pressplant.royalties.sales import SaleEvent, lines_in, sale_events
+from pressplant.royalties.sales import Item, LineParts, SaleEvent, stream_events
 
 SALES_REPORT_COLUMNS = (
     "date", "paid to", "item type", "item name", "artist", "currency", "item price", "quantity",
@@ -35,38 +34,56 @@ SALES_REPORT_COLUMNS = (
 
 def sales_report_csv(label: Label, period: Period) -> str:
     """The label's sales and refunds in `period` as CSV text (header row included even when empty)."""
-    parts = _parts(label, period)
-    return csv_text(SALES_REPORT_COLUMNS, (_row(event, parts.get(event.line.pk, {}))
-                                           for event in sale_events(period, label=label)))
+    out = io.StringIO()
+    report = SalesReportWriter(out)
+    for event in stream_events(period, label=label):
+        report.add(event)
+    return out.getvalue()
 
 
-def _parts(label: Label, period: Period) -> dict[int, dict[str, list[tuple[str, int]]]]:
-    """line id -> role -> [(payee name, amount_minor)] of the label's lines in the period."""
-    parts: dict[int, dict[str, list[tuple[str, int]]]] = defaultdict(lambda: defaultdict(list))
-    rows = SalePart.objects.filter(line__in=lines_in(period, label=label).values("pk")).order_by("line_id", "id")
-    for line_id, role, name, amount_minor in rows.values_list("line_id", "role", "payee_name", "amount_minor"):
-        parts[line_id][role].append((name, amount_minor))
-    return parts
+class SalesReportWriter:
+    """A label's sales report written a row at a time, oldest first. A row is the event's date, then cells
+    that every sale of the same item, format, price, place and split prints alike (made once), then its
+    transaction and line ids."""
+
+    def __init__(self, out: TextSink, texts: Texts | None = None) -> None:
+        self.out = out
+        self.out.write(csv_cells(SALES_REPORT_COLUMNS) + "\r\n")
+        self.texts = texts or Texts()
+        self.alike: dict[tuple[Any, ...], tuple[LineParts, Item, str]] = {}
+
+    def add(self, event: SaleEvent) -> None:
+        line, at = event.line, event.at_text
+        key = (id(event.parts), id(event.item), event.units, line.format_name, line.price_minor, line.vat_minor,
+               line.vat_rate, line.currency, line.territory)
+        known = self.alike.get(key)
+        if known is None or known[0] is not event.parts or known[1] is not event.item:
+            known = self.alike[key] = (event.parts, event.item, self._alike(event))
+        # The date and the ids never need CSV quoting: digits, letters, "-", ":" and a space.
+        self.out.write(f"{at[:10]} {at[11:19]},{known[2]},{event.transaction_id},{line.pk}\r\n")
+
+    def _alike(self, event: SaleEvent) -> str:
+        """The cells between the date and the transaction id."""
+        line, item, units, parts = event.line, event.item, event.units, event.parts
+        currency, ex_vat_each = line.currency, line.price_minor - line.vat_minor
+
+        def amount(amount_minor: int) -> str:
+            return self.texts.amount(amount_minor, currency)
+
+        label = amount(units * parts.total(LABEL_SHARE_ROLES))
+        return csv_cells((
+            "; ".join(parts.names(LABEL_SHARE_ROLES)), "refund" if units < 0 else item.kind, item.title, item.artist,
+            currency, amount(ex_vat_each), units, "", amount(units * ex_vat_each), "",
+            _rate(line.vat_rate) if line.vat_minor else "", "", amount(units * parts.total(("vat",))),
+            amount(units * parts.total(("mechanical",))), "", "", "", amount(units * parts.total(("store",))),
+            amount(units * line.price_minor), label, label, "digital download", line.format_name, item.release_title,
+            "", item.upc, item.isrc, _country(line.territory), line.territory,
+        ))  # fmt: skip
 
 
-def _row(event: SaleEvent, parts: dict[str, list[tuple[str, int]]]) -> list[object]:
-    line, item, units = event.line, event.item, event.units
-
-    def total(*roles: str) -> str:
-        minor = sum(amount for role in roles for _, amount in parts.get(role, []))
-        return amount_text(Money(units * minor, line.currency))
-
-    ex_vat_each = Money(line.price_minor - line.vat_minor, line.currency)
-    paid_to = sorted({name for role in LABEL_SHARE_ROLES for name, _ in parts.get(role, [])})
-    rate = (Decimal(line.vat_rate) * 100).normalize()
-    return [
-        event.at.strftime("%Y-%m-%d %H:%M:%S"), "; ".join(paid_to), "refund" if event.is_refund else item.kind,
-        item.title, item.artist, line.currency, amount_text(ex_vat_each), units, "", amount_text(event.ex_vat), "",
-        f"{rate:f}%" if line.vat_minor else "", "", total("vat"), total("mechanical"), "",
-        "", "", total("store"), amount_text(event.gross), total(*LABEL_SHARE_ROLES), total(*LABEL_SHARE_ROLES),
-        "digital download", line.format_name, item.release_title, "", item.upc, item.isrc,
-        _country(event.territory), event.territory, event.transaction_id, line.pk,
-    ]  # fmt: skip
+def _rate(vat_rate: Decimal) -> str:
+    """Decimal("0.2000") -> "20%"."""
+    return f"{(Decimal(vat_rate) * 100).normalize():f}%"
 
 
 def _country(code: str) -> str:

@@ -18,31 +18,69 @@ from django.db import connection
 from pressplant.ledger.actions import REVERSAL_KIND
 from pressplant.ledger.models import Account, Entry, Posting
 from pressplant.money import Money
-from pressplant.orders.models import SalePart
 from pressplant.rights.models import Payee
 from pressplant.royalties.periods import Period
-from pressplant.royalties.sales import SALE_KIND, Item, SaleEvent, lines_in, sale_events
+from pressplant.royalties.sales import SALE_KIND, Item, SaleEvent, Share, stream_events
 
 
 @dataclass(frozen=True, slots=True)
 class StatementLine:
-    """One sale (units +1) or refund (units -1) as it touched one payee."""
+    """One sale (units +1) or refund (units -1) as it touched one payee: the event, and the payee's share."""
 
-    at: datetime
-    line_id: int
-    transaction_id: str
-    territory: str
-    item: Item
-    format_name: str
-    units: int
-    gross: Money
-    """The price paid, VAT included (negative for a refund)."""
-    ex_vat: Money
-    roles: str
-    """What the payee was paid as: "label", "artist", "mechanical", ..."""
-    basis: str
-    """How the amount was computed, as the sale recorded it."""
-    amount: Money
+    event: SaleEvent
+    share: Share
+
+    @property
+    def roles(self) -> str:
+        """What the payee was paid as: "label", "artist", "mechanical", ..."""
+        return self.share.roles
+
+    @property
+    def basis(self) -> str:
+        """How the amount was computed, as the sale recorded it."""
+        return self.share.basis
+
+    @property
+    def amount(self) -> Money:
+        """The payee's share, negative for a refund."""
+        return Money(self.event.units * self.share.amount_minor, self.event.line.currency)
+
+    @property
+    def at(self) -> datetime:
+        return self.event.at
+
+    @property
+    def line_id(self) -> int:
+        return self.event.line.pk
+
+    @property
+    def transaction_id(self) -> str:
+        return self.event.transaction_id
+
+    @property
+    def territory(self) -> str:
+        return self.event.territory
+
+    @property
+    def item(self) -> Item:
+        return self.event.item
+
+    @property
+    def format_name(self) -> str:
+        return self.event.line.format_name
+
+    @property
+    def units(self) -> int:
+        return self.event.units
+
+    @property
+    def gross(self) -> Money:
+        """The price paid, VAT included (negative for a refund)."""
+        return self.event.gross
+
+    @property
+    def ex_vat(self) -> Money:
+        return self.event.ex_vat
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,66 +102,35 @@ class Statement:
         return dict(sorted(counts.items()))
 
 
-@dataclass(slots=True)
-class _Share:
-    """What one line's parts gave one payee (a payee may hold more than one part of a line)."""
-
-    payee_name: str
-    roles: list[str]
-    bases: list[str]
-    amount_minor: int
+def statement_line(event: SaleEvent, payee_code: str) -> StatementLine | None:
+    """The event as the payee's statement shows it; None when none of the line's parts paid the payee."""
+    share = event.parts.shares().get(payee_code)
+    return StatementLine(event, share) if share is not None else None
 
 
 def statement_lines(payee: Payee | str, period: Period) -> list[StatementLine]:
     """The payee's lines in `period`, oldest first (one statement's lines)."""
     code = payee.code if isinstance(payee, Payee) else payee
-    shares = _shares(period, payee_code=code)
-    return [_line(event, shares[event.line.pk][code])
-            for event in sale_events(period, payee_code=code) if code in shares.get(event.line.pk, {})]
+    found = (statement_line(event, code) for event in stream_events(period, payee_code=code))
+    return [line for line in found if line is not None]
 
 
 def statements(period: Period) -> list[Statement]:
     """A statement for every payee with a line in `period`, by payee code; one pass over the period."""
-    shares = _shares(period)
     by_payee: dict[str, list[StatementLine]] = defaultdict(list)
     names: dict[str, str] = {}
-    for event in sale_events(period):
-        for code, share in shares.get(event.line.pk, {}).items():
-            by_payee[code].append(_line(event, share))
+    for event in stream_events(period):
+        for code, share in event.parts.shares().items():
+            by_payee[code].append(StatementLine(event, share))
             names.setdefault(code, share.payee_name)
-    payees = {p.code: p for p in Payee.objects.filter(code__in=list(by_payee))}
-    return [
-        Statement(code, payees[code].name if code in payees else names[code],
-                  payees[code].email if code in payees else "", period, tuple(by_payee[code]))
-        for code in sorted(by_payee)
-    ]
+    payees = Payee.objects.in_bulk(list(by_payee), field_name="code")
+    return [Statement(code, *payee_contact(payees.get(code), names[code]), period, tuple(by_payee[code]))
+            for code in sorted(by_payee)]
 
 
-def _shares(period: Period, payee_code: str | None = None) -> dict[int, dict[str, _Share]]:
-    """line id -> payee code -> what the line's parts gave that payee, for the lines of the period."""
-    lines = lines_in(period, payee_code=payee_code).values("pk")
-    parts = SalePart.objects.filter(line__in=lines).exclude(payee_code="")
-    if payee_code is not None:
-        parts = parts.filter(payee_code=payee_code)
-    shares: dict[int, dict[str, _Share]] = defaultdict(dict)
-    rows = parts.order_by("line_id", "id").values_list("line_id", "payee_code", "payee_name", "role", "basis",
-                                                       "amount_minor")
-    for line_id, code, name, role, basis, amount_minor in rows:
-        share = shares[line_id].setdefault(code, _Share(name, [], [], 0))
-        share.roles.append(role)
-        share.bases.append(basis)
-        share.amount_minor += amount_minor
-    return shares
-
-
-def _line(event: SaleEvent, share: _Share) -> StatementLine:
-    line = event.line
-    return StatementLine(
-        at=event.at, line_id=line.pk, transaction_id=event.transaction_id, territory=event.territory,
-        item=event.item, format_name=line.format_name, units=event.units, gross=event.gross, ex_vat=event.ex_vat,
-        roles=", ".join(dict.fromkeys(share.roles)), basis="; ".join(b for b in dict.fromkeys(share.bases) if b),
-        amount=Money(event.units * share.amount_minor, line.currency),
-    )  # fmt: skip
+def payee_contact(payee: Payee | None, recorded_name: str) -> tuple[str, str]:
+    """(name, email) a statement is addressed to: the Payee row's, else the name the sale recorded."""
+    return (payee.name, payee.email) if payee is not None else (recorded_name, "")
 
 
 def _sum_by_currency(amounts: Iterable[Money]) -> dict[str, Money]:
@@ -165,7 +172,12 @@ def ledger_payables(period: Period) -> dict[tuple[str, str], Money]:
 
 def reconcile(period: Period, found: list[Statement]) -> list[str]:
     """Where the statements and the ledger disagree, as sentences; empty when every total matches."""
-    ours = {(s.payee_code, currency): total for s in found for currency, total in s.totals().items()}
+    return differences(period, {(s.payee_code, currency): total for s in found
+                                for currency, total in s.totals().items()})
+
+
+def differences(period: Period, ours: dict[tuple[str, str], Money]) -> list[str]:
+    """Where statement totals ((payee code, currency) -> total) and the ledger disagree, as sentences."""
     ledger = ledger_payables(period)
     problems = []
     for key in sorted(set(ours) | set(ledger)):
