@@ -26,6 +26,10 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self._options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:
+            # Newer gunicorn opens a control socket at one fixed path in the user's home: a second store on
+            # the same host (or a test beside a running store) would take it over. Nothing here uses it.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
         return self._application
