@@ -144,8 +144,27 @@ def dsr_files(period: Period, sender: DsrParty, created_at: datetime) -> list[Ds
             if label_id not in builders:
                 builders[label_id] = DsrBuilder(Label.objects.get(pk=label_id), period, created_at)
             builders[label_id].add(event)
-    files = [builders[label.pk].finish(sender) for label in Label.objects.filter(pk__in=list(builders))]
-    return [f for f in files if f is not None]
+    built = [(label, builders[label.pk].finish(sender)) for label in Label.objects.filter(pk__in=list(builders))]
+    return named_apart([(label, f) for label, f in built if f is not None])
+
+
+def named_apart(built: list[tuple[Label, DsrFile]]) -> list[DsrFile]:
+    """The files, each under a name of its own. Labels that share one DPID (a distributor delivering for
+    several) would all be DSR_<that DPID>_..., and each file written would replace the one before: their
+    files take the label's name (and, if that is shared too, its id) after the DPID."""
+    taken = [f.name for _, f in built]
+    out = []
+    for label, dsr in built:
+        if taken.count(dsr.name) > 1:
+            recipient = dsr.name.split("_", 2)[1]  # file_name_part: no underscores
+            label_part = re.sub(r"[^A-Za-z0-9]+", "", label.name) or "label"
+            name = dsr.name.replace(f"DSR_{recipient}_", f"DSR_{recipient}-{label_part}_", 1)
+            if name in taken:
+                name = dsr.name.replace(f"DSR_{recipient}_", f"DSR_{recipient}-{label_part}{label.pk}_", 1)
+            taken.append(name)
+            dsr = DsrFile(name, dsr.text, dsr.record_counts)
+        out.append(dsr)
+    return out
 
 
 def dsr_for_label(label: Label, period: Period, sender: DsrParty, created_at: datetime) -> DsrFile | None:

@@ -23,7 +23,7 @@ from pressplant.catalogue.models import Label
 from pressplant.money import Money
 from pressplant.rights.models import Payee
 from pressplant.royalties.documents import PartFile, StatementWriter, Texts, write_document
-from pressplant.royalties.dsr import DsrBuilder, DsrParty
+from pressplant.royalties.dsr import DsrBuilder, DsrParty, named_apart
 from pressplant.royalties.periods import Period
 from pressplant.royalties.sales import SaleEvent, stream_events
 from pressplant.royalties.sales_reports import SalesReportWriter
@@ -152,10 +152,9 @@ class _Month:
             summary += [SummaryRow(code, statement.header.payee_name, currency, lines, total)
                         for currency, (lines, total) in totals.items()]
         labels = list(Label.objects.filter(pk__in=list(self.dsrs)).values_list("pk", flat=True))  # by name
-        for label_id in labels:
-            dsr = self.dsrs[label_id].finish(self.sender)
-            if dsr is not None:
-                files.append(write_document(self.out_dir / dsr.name, dsr.text))
+        built = [(self.dsrs[label_id].label, self.dsrs[label_id].finish(self.sender)) for label_id in labels]
+        for dsr in named_apart([(label, dsr) for label, dsr in built if dsr is not None]):
+            files.append(write_document(self.out_dir / dsr.name, dsr.text))
         files += [self.sales[label_id][0].finish() for label_id in labels]
         return files, summary
 

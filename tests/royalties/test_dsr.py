@@ -11,6 +11,7 @@ from decimal import Decimal
 from pressplant.rights.models import LabelMember
 from pressplant.royalties.dsr import RECORD_CELLS, DsrParty, dsr_files, dsr_for_label, iso_duration, record
 from pressplant.royalties.periods import Period
+from pressplant.royalties.reports import write_period_reports
 from tests.royalties.conftest import Share, at, refund, sell
 
 NOVEMBER = Period(2026, 11)
@@ -118,6 +119,31 @@ def test_one_file_per_label_with_its_dpid_and_nothing_for_a_quiet_label(catalogu
     head = dict(zip(RECORD_CELLS["HEAD"], records[0], strict=True))
     assert (head["RecipientPartyId"], head["RecipientName"]) == ("PADPIDA2011072101T", "Cache Records")
     assert dsr_for_label(catalogue.other_label, NOVEMBER, STORE, CREATED) is None
+
+
+def test_labels_delivered_by_one_distributor_each_keep_their_own_dsr_file(catalogue, customer, django_user_model,
+                                                                         tmp_path):
+    # given two labels whose DDEX messages both come from one distributor's DPID, each with a sale
+    for n, label in enumerate((catalogue.label, catalogue.other_label)):
+        user = django_user_model.objects.create_user(f"distributor{n}@example.com")
+        LabelMember.objects.create(user=user, label=label, sender_party_id="PADPIDA2011072101T")
+    sell(customer, catalogue.tracks[0], when=at("2026-11-02 10:00"), price_minor=120, vat_minor=20,
+         shares=shares(catalogue, 70))
+    other = [Share("label", catalogue.other_payee.code, catalogue.other_payee.name, 60)]
+    sell(customer, catalogue.single, when=at("2026-11-03 10:00"), price_minor=100, vat_minor=17, shares=other)
+    # when the month's DSRs are made, and when the month's reports are written to a folder
+    files = dsr_files(NOVEMBER, STORE, CREATED)
+    report = write_period_reports(NOVEMBER, tmp_path, created_at=CREATED)
+    # then each label has a file of its own, named after the DPID and the label, holding its own sale
+    names = sorted(f.name for f in files)
+    assert len(set(names)) == 2 and all(FILE_NAME.fullmatch(name) for name in names)
+    assert [name.split("_")[1] for name in names] == ["PADPIDA2011072101T-CacheRecords",
+                                                     "PADPIDA2011072101T-OtherLabel"]
+    written = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("DSR_"))
+    assert report.ok and [n.split("_")[1] for n in written] == [n.split("_")[1] for n in names]
+    titles = {name: {r[RECORD_CELLS["RE01"].index("Title")] for r in parse((tmp_path / name).read_text())[0]
+                     if r[0] == "RE01"} for name in written}
+    assert list(titles.values()) == [{"Cache Songs"}, {"Elsewhere"}]
 
 
 def test_durations_are_xs_durations():
