@@ -5,49 +5,29 @@ the files with independent readers."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from tests import served
 from tests.catalogue.masters import image_bytes, tag, write_sine
 from tests.independent import audio_stream, decoded_samples, ffprobe, require, tool_output
+from tests.served import Buyer
 from tests.together import free_port, wait_for_port
 
 BIN = Path(sys.executable).parent
 
 
-class Store:
+class Store(served.Store, Buyer):
+    """The store's home, its command line, and a buyer's API client of the store served on `port`."""
+
     def __init__(self, home: Path) -> None:
-        self.home = home
+        served.Store.__init__(self, home)
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-        self.env["PRESSPLANT_HOME"] = str(home)
-        self.token = ""
-
-    def cli(self, *args: str) -> str:
-        result = subprocess.run([str(BIN / "pressplant"), *args], env=self.env, capture_output=True, text=True,
-                                timeout=300)
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    def call(self, method: str, path: str, body: object = None, **headers: str) -> tuple[int, object]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json", **headers})
-        if self.token:
-            request.add_header("Authorization", f"Bearer {self.token}")
-        try:
-            with urllib.request.urlopen(request, timeout=120) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+        Buyer.__init__(self, f"http://127.0.0.1:{self.port}")
 
 
 @pytest.fixture
