@@ -25,7 +25,7 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 """Any other method is counted as "other": a client may send any word there."""
 
 ENCODE_BUCKETS_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0)
-"""From a short track in a fast format to a long hi-res master in MP3 (PyAV's LAME runs ~26x realtime)."""
+"""From a short track in a fast format to a long hi-res master in AAC, the slowest (about 25x realtime)."""
 
 HTTP_REQUESTS = Counter("pressplant_http_requests", "HTTP requests answered, by method, route and status.",
                         ["method", "route", "status"])
