@@ -3,9 +3,9 @@ file is written (to `name.part`, then renamed, so a reader never sees half a fil
 
 Amounts in files are decimals in major units ("12.30") beside a currency column, never floats.
 
-A statement is written line by line (`StatementWriter`): a label's month can be a million lines, so the
-rows go to the file as they come and only the totals are kept. `Texts` makes each text that many rows
-repeat (an amount, an escaped title, an event's date) once.
+A statement is written line by line (`StatementWriter`), its rows going to the file as they come and
+only the totals kept. `Texts` makes each text that many rows repeat (an amount, an escaped title) once:
+a label's sales report holds a row per sale, a million in a busy month.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import csv
 import html
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,14 +22,16 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from pressplant.money import CURRENCY_EXPONENTS, Money
-from pressplant.royalties.sales import Item, SaleEvent, Share
+from pressplant.royalties.sales import Item
 from pressplant.royalties.statements import Statement, StatementLine
 
 STATEMENT_COLUMNS = (
-    "date", "order line", "transaction", "territory", "item type", "item", "artist", "release", "ISRC", "UPC",
-    "format", "units", "currency", "gross (incl. VAT)", "ex-VAT", "paid as", "basis", "amount",
+    "territory", "item type", "item", "artist", "release", "ISRC", "UPC", "format", "currency",
+    "price paid (incl. VAT)", "price ex-VAT", "paid as", "basis", "share per unit", "units sold", "units returned",
+    "net units", "revenue ex-VAT", "amount",
 )  # fmt: skip
-"""The statement CSV's header row; one row per line below it."""
+"""The statement CSV's header row; one row per line below it (an item in one format, territory, price and
+role): "amount" is "net units" times "share per unit", "revenue ex-VAT" the net units' price without VAT."""
 
 PAYOUT_COLUMNS = ("payee", "name", "email", "currency", "amount")
 
@@ -112,30 +113,13 @@ class PartFile:
         self.pieces = io.StringIO()  # a new one: a rewound StringIO keeps 4 bytes a character
 
 
-@dataclass(slots=True)
-class EventTexts:
-    """What every row about one event prints the same way, made once per event."""
-
-    moment: str
-    """"2026-11-03T10:00:00Z"."""
-    transaction_id: str
-    gross: str
-    ex_vat: str
-    csv: str = ""
-    """A statement's CSV row up to the payee's cells: the event's cells, quoted, each followed by a comma."""
-    html: str = ""
-    """A statement's table row up to the payee's cells."""
-
-
 class Texts:
-    """Texts made once and looked up after: amounts, escaped strings, items and shares as they print, the
-    last event's texts (an event is on the statements of 1-4 payees, one after the other)."""
+    """Texts made once and looked up after: amounts, escaped strings, items as a statement prints them."""
 
     def __init__(self) -> None:
         self.amounts: dict[tuple[int, str], str] = {}
         self.escaped: dict[str, str] = {}
-        self.fragments: dict[tuple[int, str], tuple[object, str]] = {}
-        self.last: tuple[SaleEvent | None, EventTexts | None] = (None, None)
+        self.items: dict[int, tuple[Item, str]] = {}
 
     def amount(self, amount_minor: int, currency: str) -> str:
         key = (amount_minor, currency)
@@ -150,40 +134,9 @@ class Texts:
             found = self.escaped[text] = html.escape(text)  # Django's escape(), as a plain str
         return found
 
-    def event(self, event: SaleEvent) -> EventTexts:
-        last, texts = self.last
-        if last is not event or texts is None:
-            line, units, at = event.line, event.units, event.at_text
-            texts = EventTexts(f"{at[:10]}T{at[11:19]}Z", event.transaction_id,
-                               self.amount(units * line.price_minor, line.currency),
-                               self.amount(units * (line.price_minor - line.vat_minor), line.currency))
-            self.last = (event, texts)
-        return texts
-
-    def statement_csv(self, event: SaleEvent) -> str:
-        texts = self.event(event)
-        if not texts.csv:
-            item, line = event.item, event.line
-            texts.csv = csv_cells((texts.moment, line.pk, texts.transaction_id, line.territory, item.kind,
-                                   item.title, item.artist, item.release_title, item.isrc, item.upc,
-                                   line.format_name, event.units, line.currency, texts.gross, texts.ex_vat, ""))
-        return texts.csv
-
-    def statement_html(self, event: SaleEvent) -> str:
-        texts = self.event(event)
-        if not texts.html:
-            line, escaped = event.line, self.html
-            currency, refund = escaped(line.currency), ' class="refund"' if event.units < 0 else ""
-            texts.html = (
-                f'<tr{refund}><td>{texts.moment[:10]}</td><td>{line.pk}</td>'
-                f'<td>{escaped(line.territory)}</td><td>{self.item_html(event.item)}</td>'
-                f'<td>{escaped(line.format_name)}</td><td class="num">{event.units}</td>'
-                f'<td class="num">{texts.gross} {currency}</td><td class="num">{texts.ex_vat} {currency}</td>')
-        return texts.html
-
     def item_html(self, item: Item) -> str:
         """The item cell of a statement's table; every text from the database is escaped."""
-        known = self.fragments.get((id(item), "html"))  # items are shared: hashing all their fields costs more
+        known = self.items.get(id(item))  # items are shared: hashing all their fields costs more
         if known is not None and known[0] is item:
             return known[1]
         codes = " · ".join(c for c in (f"ISRC {item.isrc}" if item.isrc else "",
@@ -191,19 +144,7 @@ class Texts:
         release = f' <span class="basis">({html.escape(item.release_title)})</span>' if item.kind == "track" else ""
         found = (f'{html.escape(item.title)} – {html.escape(item.artist)}{release}'
                  f'<div class="basis">{html.escape(codes)}</div>')
-        self.fragments[(id(item), "html")] = (item, found)
-        return found
-
-    def share(self, share: Share, kind: str) -> str:
-        """The payee's "paid as" and basis cells of a statement row, as `kind` ("csv" or "html") prints them."""
-        known = self.fragments.get((id(share), kind))
-        if known is not None and known[0] is share:
-            return known[1]
-        if kind == "csv":
-            found = csv_cells((share.roles, share.basis, ""))
-        else:
-            found = f'<td>{html.escape(share.roles)}<div class="basis">{html.escape(share.basis)}</div></td>'
-        self.fragments[(id(share), kind)] = (share, found)
+        self.items[id(item)] = (item, found)
         return found
 
 
@@ -232,21 +173,36 @@ class StatementWriter:
         self.head = ""
 
     def add(self, line: StatementLine) -> None:
-        """One line: a CSV row and a table row, made of the event's cells (made once per event), the
-        share's (once per kind of sale) and the amount."""
-        event, share = line.event, line.share
-        currency, amount_minor = event.line.currency, event.units * share.amount_minor
+        """One line: a CSV row and a table row."""
+        currency, amount_minor = line.currency, line.units * line.share_minor
         amount = self.texts.amount(amount_minor, currency)
         if self.csv_out is not None:
-            self.csv_out.write(f"{self.texts.statement_csv(event)}{self.texts.share(share, 'csv')}{amount}\r\n")
+            self.csv_out.write(csv_cells(self._csv_cells(line, amount)) + "\r\n")
         if self.html_out is not None:
             if not self.head:
                 self.head = self._page([]).split(_ROWS_GO_HERE)[0]
                 self.html_out.write(self.head)
-            self.html_out.write(f'{self.texts.statement_html(event)}{self.texts.share(share, "html")}'
-                                f'<td class="num">{amount} {self.texts.html(currency)}</td></tr>\n')
+            self.html_out.write(self._html_row(line, amount))
         self.counts[currency] = self.counts.get(currency, 0) + 1
         self.totals_minor[currency] = self.totals_minor.get(currency, 0) + amount_minor
+
+    def _csv_cells(self, line: StatementLine, amount: str) -> tuple[object, ...]:
+        item, currency, money = line.item, line.currency, self.texts.amount
+        return (line.territory, item.kind, item.title, item.artist, item.release_title, item.isrc, item.upc,
+                line.format_name, currency, money(line.price_minor, currency), money(line.ex_vat_minor, currency),
+                line.role, line.basis, money(line.share_minor, currency), line.sold, line.returned, line.units,
+                money(line.units * line.ex_vat_minor, currency), amount)
+
+    def _html_row(self, line: StatementLine, amount: str) -> str:
+        escaped, money, currency = self.texts.html, self.texts.amount, self.texts.html(line.currency)
+        returns = ' class="refund"' if line.units < 0 else ""
+        return (f'<tr{returns}><td>{escaped(line.territory)}</td><td>{self.texts.item_html(line.item)}</td>'
+                f'<td>{escaped(line.format_name)}</td>'
+                f'<td class="num">{money(line.price_minor, line.currency)} {currency}'
+                f'<div class="basis">{money(line.ex_vat_minor, line.currency)} ex-VAT</div></td>'
+                f'<td>{escaped(line.role)}<div class="basis">{escaped(line.basis)}</div></td>'
+                f'<td class="num">{money(line.share_minor, line.currency)}</td><td class="num">{line.sold}</td>'
+                f'<td class="num">{line.returned}</td><td class="num">{amount} {currency}</td></tr>\n')
 
     def finish(self) -> dict[str, tuple[int, Money]]:
         """Write the totals; returns currency -> (lines, total), by currency."""

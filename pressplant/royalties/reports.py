@@ -2,9 +2,9 @@
 DDEX DSR and a sales report CSV; with a summary per payee and currency, and the check of every statement
 total against the ledger.
 
-They are all written in one pass over the month's events, oldest first: each event goes to the statement
-of every payee it paid and to its label's DSR and sales report, as it is read. Every file is written
-through its `.part` file; on a failure no `.part` file is left.
+The statements come summed from one GROUP BY (`statements()`); the labels' documents, which list every
+sale, are written in one pass over the month's events, oldest first. Every file is written through its
+`.part` file and renamed only when all of them are complete; on a failure no file is left.
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ from django.utils.text import slugify
 
 from pressplant.catalogue.models import Label
 from pressplant.money import Money
-from pressplant.rights.models import Payee
-from pressplant.royalties.documents import PartFile, StatementWriter, Texts, write_document
+from pressplant.royalties.documents import PartFile, StatementWriter, write_document
 from pressplant.royalties.dsr import DsrBuilder, DsrParty, named_apart
 from pressplant.royalties.periods import Period
 from pressplant.royalties.sales import SaleEvent, stream_events
 from pressplant.royalties.sales_reports import SalesReportWriter
-from pressplant.royalties.statements import Statement, StatementLine, differences, payee_contact
+from pressplant.royalties.statements import Statement, differences, statements
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +59,25 @@ def store_party() -> DsrParty:
 def write_period_reports(period: Period, out_dir: Path, *, created_at: datetime | None = None,
                          sender: DsrParty | None = None) -> PeriodReports:
     """Write every statement, DSR and sales report of `period` into `out_dir` (made if missing)."""
+    return _write(period, out_dir, created_at, sender, labels=True)
+
+
+def write_period_statements(period: Period, out_dir: Path, *, sender: DsrParty | None = None) -> PeriodReports:
+    """Write only the payees' statements of `period`, checked against the ledger (no label documents)."""
+    return _write(period, out_dir, None, sender, labels=False)
+
+
+def _write(period: Period, out_dir: Path, created_at: datetime | None, sender: DsrParty | None, *,
+           labels: bool) -> PeriodReports:
     out_dir.mkdir(parents=True, exist_ok=True)
     month = _Month(period, out_dir, sender or store_party(), created_at or datetime.now(UTC))
     try:
-        with _cycle_collector_paused():
-            for event in stream_events(period):
-                month.add(event)
-            files, summary = month.finish()
+        summary = month.write_statements(statements(period))
+        if labels:
+            with _cycle_collector_paused():
+                for event in stream_events(period):
+                    month.add(event)
+        files = month.finish()
     finally:
         month.discard()
     totals = {(row.payee_code, row.currency): row.total for row in summary}
@@ -91,34 +102,38 @@ SPILL_EVERY = 1_024
 """Events between two looks at how much each file holds in memory (at most about 0.5 MB more each)."""
 
 
-@dataclass
-class _Statement:
-    """A payee's statement being written: its files, and the header it is addressed by."""
-
-    header: Statement
-    csv: PartFile
-    html: PartFile
-    writer: StatementWriter
-
-
 class _Month:
-    """The documents of one month, fed one event at a time."""
+    """The documents of one month: the statements written at once, the labels' fed one event at a time."""
 
     def __init__(self, period: Period, out_dir: Path, sender: DsrParty, created_at: datetime) -> None:
         self.period, self.out_dir, self.sender, self.created_at = period, out_dir, sender, created_at
-        self.texts = Texts()
-        self.statements: dict[str, _Statement] = {}
+        self.statements: list[PartFile] = []
         self.dsrs: dict[int, DsrBuilder] = {}
         self.sales: dict[int, tuple[PartFile, SalesReportWriter]] = {}
         self.events = 0
 
+    def write_statements(self, found: list[Statement]) -> list[SummaryRow]:
+        """Each payee's statement as CSV and HTML (renamed into place by finish()); the totals per currency."""
+        summary = []
+        for statement in found:
+            stem = self.out_dir / f"statement-{statement.payee_code}-{self.period}"
+            csv, html = PartFile(stem.with_name(stem.name + ".csv")), PartFile(stem.with_name(stem.name + ".html"))
+            self.statements += [html, csv]
+            writer = StatementWriter(statement, self.sender.name, csv, html)
+            for line in statement.lines:
+                writer.add(line)
+            totals = writer.finish()
+            csv.spill()
+            html.spill()
+            summary += [SummaryRow(statement.payee_code, statement.payee_name, currency, lines, total)
+                        for currency, (lines, total) in totals.items()]
+        return summary
+
     def add(self, event: SaleEvent) -> None:
         self.events += 1
         if self.events % SPILL_EVERY == 0:
-            self._spill()
-        for code, share in event.parts.shares().items():
-            statement = self.statements.get(code) or self._statement(code, share.payee_name)
-            statement.writer.add(StatementLine(event, share))
+            for out, _ in self.sales.values():
+                out.spill()
         label_id = event.item.label_id
         if label_id is not None:
             if label_id not in self.dsrs:
@@ -126,49 +141,26 @@ class _Month:
             self.dsrs[label_id].add(event)
             self.sales[label_id][1].add(event)
 
-    def _statement(self, code: str, recorded_name: str) -> _Statement:
-        header = Statement(code, *payee_contact(Payee.objects.filter(code=code).first(), recorded_name),
-                           self.period, ())
-        stem = self.out_dir / f"statement-{code}-{self.period}"
-        csv, html = PartFile(stem.with_name(stem.name + ".csv")), PartFile(stem.with_name(stem.name + ".html"))
-        writer = StatementWriter(header, self.sender.name, csv, html, self.texts)
-        statement = self.statements[code] = _Statement(header, csv, html, writer)
-        return statement
-
     def _label(self, label_id: int) -> None:
         label = Label.objects.get(pk=label_id)
         self.dsrs[label_id] = DsrBuilder(label, self.period, self.created_at)
         name = f"sales-{slugify(label.name) or f'label-{label.pk}'}-{self.period}.csv"
         out = PartFile(self.out_dir / name)
-        self.sales[label_id] = (out, SalesReportWriter(out, self.texts))
+        self.sales[label_id] = (out, SalesReportWriter(out))
 
-    def finish(self) -> tuple[list[Path], list[SummaryRow]]:
-        """Write what ends each document and rename every file into place."""
-        files, summary = [], []
-        for code in sorted(self.statements):
-            statement = self.statements[code]
-            totals = statement.writer.finish()
-            files += [statement.html.finish(), statement.csv.finish()]
-            summary += [SummaryRow(code, statement.header.payee_name, currency, lines, total)
-                        for currency, (lines, total) in totals.items()]
+    def finish(self) -> list[Path]:
+        """Write what ends each label's documents and rename every file into place."""
+        files = [statement.finish() for statement in self.statements]
         labels = list(Label.objects.filter(pk__in=list(self.dsrs)).values_list("pk", flat=True))  # by name
         built = [(self.dsrs[label_id].label, self.dsrs[label_id].finish(self.sender)) for label_id in labels]
         for dsr in named_apart([(label, dsr) for label, dsr in built if dsr is not None]):
             files.append(write_document(self.out_dir / dsr.name, dsr.text))
         files += [self.sales[label_id][0].finish() for label_id in labels]
-        return files, summary
-
-    def _spill(self) -> None:
-        for statement in self.statements.values():
-            statement.csv.spill()
-            statement.html.spill()
-        for out, _ in self.sales.values():
-            out.spill()
+        return files
 
     def discard(self) -> None:
         """Remove every file not renamed into place (all of them, after a failure)."""
-        for statement in self.statements.values():
-            statement.csv.discard()
-            statement.html.discard()
+        for statement in self.statements:
+            statement.discard()
         for out, _ in self.sales.values():
             out.discard()

@@ -286,19 +286,28 @@ class _Reader:
         return known
 
     def _items(self, track_ids: Iterable[int], release_ids: Iterable[int]) -> None:
-        for track in Track.objects.filter(pk__in=list(track_ids)).select_related("release__label"):
-            release = track.release
-            self.tracks[track.pk] = Item("track", track.title, track.artist_display, track.isrc, release.upc,
-                                         release.pk, release.title, release.label_id, _label_name(release))
-        for release in Release.objects.filter(pk__in=list(release_ids)).select_related("label"):
-            self.releases[release.pk] = Item("release", release.title, release.artist_display, "", release.upc,
-                                             release.pk, release.title, release.label_id, _label_name(release))
+        tracks, releases = read_items(track_ids, release_ids)
+        self.tracks.update(tracks)
+        self.releases.update(releases)
 
     def _rate(self, text: str) -> Decimal:
         rate = self.rates.get(text)
         if rate is None:
             rate = self.rates[text] = Decimal(text)
         return rate
+
+
+def read_items(track_ids: Iterable[int], release_ids: Iterable[int]) -> tuple[dict[int, Item], dict[int, Item]]:
+    """The tracks and releases as reports name them, by id: two queries."""
+    tracks, releases = {}, {}
+    for track in Track.objects.filter(pk__in=list(track_ids)).select_related("release__label"):
+        release = track.release
+        tracks[track.pk] = Item("track", track.title, track.artist_display, track.isrc, release.upc, release.pk,
+                                release.title, release.label_id, _label_name(release))
+    for release in Release.objects.filter(pk__in=list(release_ids)).select_related("label"):
+        releases[release.pk] = Item("release", release.title, release.artist_display, "", release.upc, release.pk,
+                                    release.title, release.label_id, _label_name(release))
+    return tracks, releases
 
 
 def _label_name(release: Release) -> str:

@@ -60,10 +60,13 @@ def test_a_months_reports_agree_with_the_ledger_and_refunds_land_in_their_month(
     for period in (NOVEMBER, DECEMBER):
         found = {(s.payee_code, c): t for s in statements(period) for c, t in s.totals().items()}
         assert found == ledger_payables(period) and found
-    # and November nets the UK refund to one track, while December holds only the album's refund
+    # and November shows the refunded UK track sold and returned on its one line, while December holds only
+    # the album's return
     nov = {(r.payee_code, r.currency): r for r in november.summary}
     dec = {(r.payee_code, r.currency): r for r in december.summary}
-    assert nov[(label_payee, "GBP")].lines == 3 and nov[(label_payee, "EUR")].lines == 1
+    assert nov[(label_payee, "GBP")].lines == 2 and nov[(label_payee, "EUR")].lines == 1
+    [returned] = [x for s in statements(NOVEMBER) if s.payee_code == label_payee for x in s.lines if x.returned]
+    assert (returned.sold, returned.returned, returned.amount.amount_minor, returned.format_name) == (1, 1, 0, "flac")
     assert dec[(label_payee, "EUR")].lines == 1 and dec[(label_payee, "EUR")].total.amount_minor < 0
     assert dec[(label_payee, "EUR")].total == -nov[(label_payee, "EUR")].total
     assert {("prs-for-music", "GBP"), ("gema", "EUR")} <= set(nov)

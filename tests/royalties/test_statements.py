@@ -1,4 +1,5 @@
-"""Statements: every sale and refund that touched a payee in a month, totals that equal the ledger."""
+"""Statements: what each payee earned in a month, per item, format, territory, price and role, in units
+sold and returned; totals that equal the ledger."""
 
 from __future__ import annotations
 
@@ -33,35 +34,45 @@ def test_a_period_is_a_utc_month():
         Period.parse("November")
 
 
-def test_statement_lists_each_sale_with_its_item_price_and_share(catalogue, customer):
-    # given a track sold for 1.20 incl. 0.20 VAT: the label gets 0.56, the artist 0.14
+def test_a_statement_line_sums_the_sales_of_one_item_format_territory_and_price(catalogue, customer):
+    # given a track sold three times for 1.20 incl. 0.20 VAT (the label gets 0.56 of each, the artist 0.14),
+    # once for 1.30, and once in another format
     track = catalogue.tracks[0]
-    line = sell(customer, track, when=at("2026-11-03 10:00"), price_minor=120, vat_minor=20,
-                shares=label_and_artist(catalogue, 56, 14))
+    for n in range(3):
+        sell(customer, track, when=at(f"2026-11-0{3 + n} 10:00"), price_minor=120, vat_minor=20,
+             shares=label_and_artist(catalogue, 56, 14))
+    sell(customer, track, when=at("2026-11-09 10:00"), price_minor=130, vat_minor=21,
+         shares=label_and_artist(catalogue, 61, 15))
+    sell(customer, track, when=at("2026-11-10 10:00"), price_minor=120, vat_minor=20, format_name="mp3-320",
+         shares=label_and_artist(catalogue, 56, 14))
     # when the label payee's statement for November is read
-    [found] = statement_lines(catalogue.label_payee, NOVEMBER)
-    # then it shows the sale as the payee's line
-    assert (found.line_id, found.units, found.territory, found.format_name) == (line.pk, 1, "GB", "flac")
-    assert (found.item.title, found.item.artist, found.item.isrc, found.item.upc) == (
+    found = statement_lines(catalogue.label_payee, NOVEMBER)
+    # then the three equal sales are one line of 3 units, the others a line each
+    seen = [(x.format_name, x.price_minor, x.ex_vat_minor, x.share_minor, x.sold, x.returned, x.amount)
+            for x in found]
+    assert seen == [("flac", 130, 109, 61, 1, 0, Money(61, "GBP")), ("flac", 120, 100, 56, 3, 0, Money(168, "GBP")),
+                    ("mp3-320", 120, 100, 56, 1, 0, Money(56, "GBP"))]
+    line = found[1]
+    assert (line.territory, line.currency, line.role, line.basis) == ("GB", "GBP", "label", "label share")
+    assert (line.item.title, line.item.artist, line.item.isrc, line.item.upc) == (
         "One", "The Encoders", "GBXYZ2600001", "5710261026118")
-    assert (found.gross, found.ex_vat, found.amount) == (Money(120, "GBP"), Money(100, "GBP"), Money(56, "GBP"))
-    assert (found.roles, found.basis) == ("label", "label share")
-    assert [x.amount for x in statement_lines("the-encoders", NOVEMBER)] == [Money(14, "GBP")]
+    assert (line.gross, line.ex_vat) == (Money(360, "GBP"), Money(300, "GBP"))
+    assert [x.amount for x in statement_lines("the-encoders", NOVEMBER)] == [
+        Money(15, "GBP"), Money(42, "GBP"), Money(14, "GBP")]
     assert statement_lines(catalogue.other_payee, NOVEMBER) == []
 
 
-def test_a_refund_is_a_negative_line_in_the_month_it_was_made(catalogue, customer):
-    # given a sale in November refunded in December
-    line = sell(customer, catalogue.album, when=at("2026-11-30 23:59"), price_minor=960, vat_minor=160,
-                shares=label_and_artist(catalogue, 448, 112))
-    refund(line, at("2026-12-01 00:01"))
-    # then November keeps the sale, December shows the refund as a negative line
+def test_a_refund_is_a_unit_returned_in_the_month_it_was_made(catalogue, customer):
+    # given an album sold twice in November, one of them refunded in December
+    sold = [sell(customer, catalogue.album, when=at(f"2026-11-{29 + n} 23:59"), price_minor=960, vat_minor=160,
+                 shares=label_and_artist(catalogue, 448, 112)) for n in range(2)]
+    refund(sold[1], at("2026-12-01 00:01"))
+    # then November keeps the two sales, December shows one unit returned and a negative amount
     [sale] = statement_lines(catalogue.label_payee, NOVEMBER)
     [returned] = statement_lines(catalogue.label_payee, DECEMBER)
-    assert (sale.units, sale.amount, sale.transaction_id) == (1, Money(448, "GBP"), f"sale-{line.pk}")
-    assert (returned.units, returned.amount, returned.gross, returned.ex_vat) == (
-        -1, Money(-448, "GBP"), Money(-960, "GBP"), Money(-800, "GBP"))
-    assert returned.transaction_id == f"refund-{line.pk}"
+    assert (sale.sold, sale.returned, sale.units, sale.amount) == (2, 0, 2, Money(896, "GBP"))
+    assert (returned.sold, returned.returned, returned.units, returned.amount, returned.gross, returned.ex_vat) == (
+        0, 1, -1, Money(-448, "GBP"), Money(-960, "GBP"), Money(-800, "GBP"))
     assert returned.item.kind == "release" and returned.item.title == "Cache Songs"
     assert ledger_payables(DECEMBER)[("cache-records", "GBP")] == Money(-448, "GBP")
 
@@ -88,7 +99,8 @@ def test_statement_totals_equal_the_ledgers_payable_postings(catalogue, customer
     assert reconcile(NOVEMBER, list(found.values())) == []
     assert ledger[("cache-records", "GBP")] == Money(sum(50 + i for i in range(12)) - 50, "GBP")
     assert ledger[("gema", "EUR")] == Money(0, "EUR")  # sold and refunded in the month
-    assert found["gema"].line_counts() == {"EUR": 2} and found["gema"].payee_name == "GEMA"
+    assert found["gema"].line_counts() == {"EUR": 1} and found["gema"].payee_name == "GEMA"
+    assert [(x.sold, x.returned, x.amount) for x in found["gema"].lines] == [(1, 1, Money(0, "EUR"))]
     assert found["cache-records"].email == "money@cache.example"
 
 
@@ -106,18 +118,33 @@ def test_statement_files_show_lines_and_totals(catalogue, customer):
     line = sell(customer, catalogue.tracks[1], when=at("2026-11-03 10:00"), price_minor=120, vat_minor=20,
                 shares=label_and_artist(catalogue, 56, 14))
     refund(line, at("2026-11-04 10:00"))
-    sell(customer, catalogue.tracks[0], when=at("2026-11-05 10:00"), price_minor=130, vat_minor=21,
-         shares=label_and_artist(catalogue, 61, 15))
+    refund(sell(customer, catalogue.tracks[0], when=at("2026-10-05 10:00"), price_minor=130, vat_minor=21,
+                shares=label_and_artist(catalogue, 61, 15)), at("2026-11-05 09:00"))
+    for n in range(2):
+        sell(customer, catalogue.tracks[0], when=at(f"2026-11-0{5 + n} 10:00"), price_minor=130, vat_minor=21,
+             shares=label_and_artist(catalogue, 61, 15))
     [statement] = [s for s in statements(NOVEMBER) if s.payee_code == "cache-records"]
     rows = list(csv.reader(io.StringIO(statement_csv(statement))))
     assert tuple(rows[0]) == STATEMENT_COLUMNS
     by_column = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
-    assert [(r["units"], r["amount"], r["gross (incl. VAT)"], r["ex-VAT"]) for r in by_column] == [
-        ("1", "0.56", "1.20", "1.00"), ("-1", "-0.56", "-1.20", "-1.00"), ("1", "0.61", "1.30", "1.09")]
-    assert by_column[0]["item"] == "Two\tTab | Pipe" and by_column[2]["ISRC"] == "GBXYZ2600001"
+    seen = [(r["item"], r["units sold"], r["units returned"], r["net units"], r["price paid (incl. VAT)"],
+             r["price ex-VAT"], r["share per unit"], r["revenue ex-VAT"], r["amount"]) for r in by_column]
+    assert seen == [("One", "2", "1", "1", "1.30", "1.09", "0.61", "1.09", "0.61"),
+                    ("Two\tTab | Pipe", "1", "1", "0", "1.20", "1.00", "0.56", "0.00", "0.00")]
+    assert by_column[0]["ISRC"] == "GBXYZ2600001" and by_column[0]["paid as"] == "label"
     html = statement_html(statement)
     assert "Cache Records Ltd" in html and "2026-11-01 to 2026-11-30" in html
-    assert "<strong>0.61 GBP</strong>" in html and 'class="refund"' in html and "3 lines" in html
+    assert "<strong>0.61 GBP</strong>" in html and "2 lines" in html and "Two\tTab | Pipe" in html
+
+
+def test_a_line_with_more_returns_than_sales_is_marked_as_a_refund(catalogue, customer):
+    line = sell(customer, catalogue.tracks[0], when=at("2026-10-30 10:00"), price_minor=120, vat_minor=20,
+                shares=label_and_artist(catalogue, 56, 14))
+    refund(line, at("2026-11-02 10:00"))
+    [statement] = [s for s in statements(NOVEMBER) if s.payee_code == "cache-records"]
+    assert statement.totals() == {"GBP": Money(-56, "GBP")}
+    assert '<tr class="refund">' in statement_html(statement) and "<strong>-0.56 GBP</strong>" in statement_html(
+        statement)
 
 
 def test_statements_read_the_period_in_a_fixed_number_of_queries(catalogue, customer,
@@ -127,6 +154,8 @@ def test_statements_read_the_period_in_a_fixed_number_of_queries(catalogue, cust
                     shares=label_and_artist(catalogue, 56, 14))
         if i % 3 == 0:
             refund(line, at("2026-11-11 10:00"))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):  # the GROUP BY, tracks, releases, payees; a savepoint around the first
         found = statements(NOVEMBER)
-    assert sum(len(s.lines) for s in found) == 2 * 80
+    assert sum(line.sold for s in found for line in s.lines) == 2 * 60
+    assert sum(line.returned for s in found for line in s.lines) == 2 * 20
+    assert sum(len(s.lines) for s in found) == 2 * 2  # two tracks, two payees

@@ -170,8 +170,8 @@ def test_the_statement_and_reports_download_with_the_sale_lines(label: Label, so
     assert response["Content-Disposition"].startswith(f'attachment; filename="statement-{payee.code}-{month}.csv"')
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     in_month = [o for o in sold.values() if month.includes(o.created_at)]
-    lines = {str(line.pk) for order in in_month for line in order.lines.all()}
-    assert lines <= {row["order line"] for row in rows}
+    sold_in_month = sum(order.lines.count() for order in in_month)
+    assert sum(int(row["units sold"]) for row in rows) == sold_in_month
     assert {"One", "Two", "Six"} >= {row["item"] for row in rows} >= {"Two", "Six"}
     html_page = client.get(reverse("storefront:label_statement", args=[label.pk, str(month), payee.code, "html"]))
     assert html_page.status_code == 200 and "Royalty statement" in html_page.content.decode()
