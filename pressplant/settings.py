@@ -94,10 +94,16 @@ TEMPLATES = [
     },
 ]
 
+_DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{HOME / 'pressplant.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{HOME / 'pressplant.sqlite3'}"),
-        conn_max_age=int(os.environ.get("PRESSPLANT_DB_CONN_MAX_AGE", "0")),
+        _DATABASE_URL,
+        # SQLite's connections cost a file open and two PRAGMAs, ~4 ms of every download's answer, and
+        # there is no server to run out of them: kept a minute by default. A PostgreSQL server's connections
+        # are counted (max_connections): the operator chooses (docs/deploy.md).
+        conn_max_age=int(os.environ.get("PRESSPLANT_DB_CONN_MAX_AGE",
+                                        "60" if _DATABASE_URL.startswith("sqlite:") else "0")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

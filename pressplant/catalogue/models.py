@@ -292,8 +292,9 @@ class Track(models.Model):
     def track_tags(self) -> TrackTags:
         """What every rendition of this track says about itself, read from the catalogue."""
         release = self.release
-        disc_tracks = release.tracks.filter(disc_number=self.disc_number).count()
-        disc_total = release.tracks.aggregate(models.Max("disc_number"))["disc_number__max"] or 1
+        counted = release.tracks.aggregate(on_disc=models.Count("pk", filter=models.Q(disc_number=self.disc_number)),
+                                           discs=models.Max("disc_number"))
+        disc_tracks, disc_total = counted["on_disc"], counted["discs"] or 1
         return TrackTags(
             title=self.title,
             artists=self.artist_names() or (self.artist_display,),
