@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Q
-
 from pressplant.catalogue.models import Release, Track
 from pressplant.ledger.journal import Posting
 from pressplant.money import Money
@@ -26,7 +24,7 @@ from pressplant.pricing.vat import vat_rate
 from pressplant.rights.availability import Status, country_name
 from pressplant.rights.licences import ReleaseRights, Standing
 from pressplant.rights.mechanicals import mechanical_for
-from pressplant.rights.models import LabelAgreement, Payee, RoyaltySplit
+from pressplant.rights.models import LabelAgreement, Payee, agreement_of_label, split_rows
 from pressplant.rights.split import (
     WHOLE_BP,
     LabelDeal,
@@ -119,7 +117,7 @@ class Split:
 def standing_of(item: Track | Release, territory: str, at: datetime, currency: str,
                 rights: ReleaseRights | None = None) -> Standing:
     release = item.release if isinstance(item, Track) else item
-    rights = rights or ReleaseRights(release, for_track=item if isinstance(item, Track) else None)
+    rights = rights or ReleaseRights(release, for_track=item if isinstance(item, Track) else None, currency=currency)
     if isinstance(item, Track):
         return rights.of_track(item, territory, at, currency)
     return rights.of_release(territory, at, currency)
@@ -184,7 +182,7 @@ def agreement_of(release: Release) -> LabelAgreement | None:
     if release.label_id is None:
         return None
     if not Release.label.is_cached(release):
-        return LabelAgreement.objects.filter(label_id=release.label_id).select_related("payee").first()
+        return agreement_of_label(release.label_id)
     agreement: LabelAgreement | None = getattr(release.label, "agreement", None)
     return agreement
 
@@ -192,11 +190,8 @@ def agreement_of(release: Release) -> LabelAgreement | None:
 def payees_of(item: Track | Release) -> Payees:
     """The item's royalty splits (a track's own, else its release's), else all to the label's payee."""
     release = item.release if isinstance(item, Track) else item
-    splits = RoyaltySplit.objects.filter(release=release, track=None)
-    if isinstance(item, Track):  # its own splits, else its release's: both in one read
-        splits = RoyaltySplit.objects.filter(Q(track=item) | Q(release=release, track=None))
-    found = list(splits.order_by("-basis_points", "id").values_list(
-        "track_id", "basis_points", "payee__code", "payee__name", "payee__kind"))
+    # A track's own splits, else its release's: both in one read.
+    found = split_rows(release.pk, item.pk if isinstance(item, Track) else None)
     rows = [r[1:] for r in found if r[0] is not None] or [r[1:] for r in found if r[0] is None]
     if rows and sum(bp for bp, *_ in rows) != WHOLE_BP:
         total = sum(bp for bp, *_ in rows)

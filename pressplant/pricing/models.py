@@ -37,17 +37,21 @@ class ReleaseRules:
     tracks: dict[int, quote.PriceRule]
 
 
+_CANDIDATES_SQL = """
+SELECT * FROM pricing_pricerule
+WHERE currency = %s AND ((label_id IS NULL AND release_id IS NULL AND track_id IS NULL)
+                         OR release_id = %s OR label_id = %s OR track_id = %s)
+"""
+"""rule_for's candidates, written by hand: every purchase asks, and the ORM built this query for more
+client CPU than the database spends answering it. A NULL label or track matches no row, as it should."""
+
+
 class PriceRuleQuerySet(models.QuerySet["PriceRule"]):
     def rule_for(self, item: Track | Release, currency: str) -> quote.PriceRule:
         """The rule that prices `item` in `currency`: the most specific one that exists."""
         track = item if isinstance(item, Track) else None
         release = item.release if isinstance(item, Track) else item
-        candidates = _scope_is("store") | Q(release=release)
-        if release.label_id is not None:
-            candidates |= Q(label_id=release.label_id)
-        if track is not None:
-            candidates |= Q(track=track)
-        rows = list(self.filter(candidates, currency=currency))
+        rows = list(self.raw(_CANDIDATES_SQL, [currency, release.pk, release.label_id, track.pk if track else None]))
         if not rows:
             raise NoPriceRule(f"no price rule in {currency} for {item} (and no store default)")
         return min(rows, key=PriceRule.precedence).as_rule()

@@ -14,14 +14,23 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, cast
 
-from django.db.models import Q
+from django.db import connection
 
-from pressplant.catalogue.models import Release, Track
+from pressplant.catalogue.models import Master, Release, Track
 from pressplant.money import Money, MoneyError, from_rate
 from pressplant.rights import ddex
 from pressplant.rights.availability import Availability, Status, is_sellable
-from pressplant.rights.models import Deal, Licence, PriceTier
+from pressplant.rights.models import (
+    Deal,
+    Licence,
+    PriceTier,
+    columns_of,
+    deals_of,
+    instance_from_row,
+    tier_wholesale_minor,
+)
 
 OWN_CATALOGUE = Availability(Status.ON_SALE, "on sale", None, None, None, False)
 
@@ -50,21 +59,30 @@ class ReleaseRights:
     """The licence and deals of one release, loaded once, asked about the release or any of its tracks
     (or, made `for_track`, about that track alone: only its deals and the release's are read)."""
 
-    def __init__(self, release: Release, for_track: Track | None = None) -> None:
+    def __init__(self, release: Release, for_track: Track | None = None, currency: str | None = None) -> None:
+        """With `currency`, the price tiers of the deals' codes in it are read with the deals (a purchase)."""
         self.release = release
         self.for_track = for_track
         # As loaded with the release (select_related("licence")), else read now.
         self.licence: Licence | None = getattr(release, "licence", None)
-        stored = Deal.objects.filter(release=release)
-        if for_track is not None:
-            stored = stored.filter(Q(track=None) | Q(track=for_track))
-        deals = list(stored) if self.licence else []
+        self._tiers: dict[tuple[str, str, str], int | None] = {}
+        deals = self._read_deals(for_track, currency) if self.licence else []
         self._release_deals = [_Held(d.as_ddex(), d.superseded_at) for d in deals if d.track_id is None]
         self._track_deals: dict[int, list[_Held]] = {}
-        self._tiers: dict[tuple[str, str, str], PriceTier | None] = {}
         for deal in deals:
             if deal.track_id is not None:
                 self._track_deals.setdefault(deal.track_id, []).append(_Held(deal.as_ddex(), deal.superseded_at))
+
+    def _read_deals(self, for_track: Track | None, currency: str | None) -> list[Deal]:
+        assert self.licence is not None
+        track_id = for_track.pk if for_track is not None else None
+        if currency is None:
+            return deals_of(self.release.pk, track_id)
+        sender = self.licence.sender_party_id
+        priced = deals_of(self.release.pk, track_id, tiers_of=(sender, currency))
+        self._tiers.update({(sender, deal.price_code, currency): wholesale_minor
+                            for deal, wholesale_minor in priced if deal.price_code})
+        return [deal for deal, _ in priced]
 
     def of_release(self, territory: str, at: datetime, currency: str) -> Standing:
         return self._standing(self._release_deals, territory, at, currency)
@@ -99,18 +117,17 @@ class ReleaseRights:
                 return _unpriced(availability, f"not on sale in {currency}: the label's price is invalid")
         assert isinstance(price, ddex.PriceCode)
         assert self.licence is not None
-        tier = self._tier(self.licence.sender_party_id, price.code, currency)
-        if tier is None:
+        wholesale_minor = self._tier(self.licence.sender_party_id, price.code, currency)
+        if wholesale_minor is None:
             return _unpriced(availability, f"not on sale in {currency} yet: the label's price is being set up")
-        return Standing(availability, Money(tier.wholesale_minor, currency))
+        return Standing(availability, Money(wholesale_minor, currency))
 
-    def _tier(self, sender_party_id: str, code: str, currency: str) -> PriceTier | None:
-        """The operator's tier for a price code, read once per code and currency (a release page asks for
-        every format of every track)."""
+    def _tier(self, sender_party_id: str, code: str, currency: str) -> int | None:
+        """The operator's wholesale price for a price code, read once per code and currency (a release
+        page asks for every format of every track)."""
         key = (sender_party_id, code, currency)
         if key not in self._tiers:
-            self._tiers[key] = PriceTier.objects.filter(sender_party_id=sender_party_id, code=code,
-                                                        currency=currency).first()
+            self._tiers[key] = tier_wholesale_minor(sender_party_id, code, currency)
         return self._tiers[key]
 
 
@@ -125,3 +142,35 @@ def unpriced_codes(licence: Licence) -> list[str]:
     known = set(PriceTier.objects.filter(sender_party_id=licence.sender_party_id, code__in=codes)
                 .values_list("code", flat=True))
     return sorted(codes - known)
+
+
+_FOR_SALE = (Track, Release, Master, Licence)
+"""What pricing a track reads, in one row: the track, its release, its master and the release's licence."""
+
+
+_TRACK_FOR_SALE_SQL = f"""
+SELECT {", ".join(columns_of(model) for model in _FOR_SALE)}
+FROM catalogue_track
+JOIN catalogue_release ON catalogue_release.id = catalogue_track.release_id
+JOIN catalogue_master ON catalogue_master.id = catalogue_track.master_id
+LEFT JOIN rights_licence ON rights_licence.release_id = catalogue_release.id
+WHERE catalogue_track.id = %s AND catalogue_release.status = %s
+"""  # noqa: S608  (table and column names from the models)
+
+
+def track_for_sale(track_id: int) -> Track | None:
+    """The live track `track_id` with its release, master and licence loaded (None: no such live track).
+    Written by hand: every purchase reads it, and the ORM's select_related cost several times the query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TRACK_FOR_SALE_SQL, [track_id, Release.Status.LIVE.value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    loaded: list[Any] = []
+    for model in _FOR_SALE:
+        width = len(model._meta.concrete_fields)
+        values, row = row[:width], row[width:]
+        loaded.append(instance_from_row(model, values) if values[0] is not None else None)  # no licence: None
+    track, release, master, licence = loaded
+    track.release, track.master, release.licence = release, master, licence
+    return cast(Track, track)

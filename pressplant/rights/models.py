@@ -6,12 +6,14 @@ The reading of these rows is pure (`availability`, `split`); this module only st
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import ClassVar
+from functools import cache
+from typing import Any, ClassVar, cast, overload
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 
 from pressplant.catalogue.models import Label, Release, Track
@@ -264,3 +266,117 @@ class LabelMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.label}"
+
+
+# The reads every purchase makes, written by hand: the ORM spent more client CPU building each of these
+# small queries than the database spent answering it (benchmarks/purchases.py).
+
+_SPLITS_SQL = """
+SELECT s.track_id, s.basis_points, p.code, p.name, p.kind
+FROM rights_royaltysplit s JOIN rights_payee p ON p.id = s.payee_id
+WHERE (s.release_id = %s AND s.track_id IS NULL) OR s.track_id = %s
+ORDER BY s.basis_points DESC, s.id
+"""
+
+
+def split_rows(release_id: int, track_id: int | None) -> list[tuple[int | None, int, str, str, str]]:
+    """(track id or None, basis points, payee code, name, kind) of the release's own splits and, for a
+    track, the track's: largest share first."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SPLITS_SQL, [release_id, track_id])
+        rows: list[tuple[int | None, int, str, str, str]] = cursor.fetchall()
+    return rows
+
+
+def agreement_of_label(label_id: int) -> LabelAgreement | None:
+    """The label's agreement with its payee loaded, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns_of(LabelAgreement, 'a')}, {columns_of(Payee, 'p')} "  # noqa: S608
+                       "FROM rights_labelagreement a JOIN rights_payee p ON p.id = a.payee_id WHERE a.label_id = %s",
+                       [label_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = len(LabelAgreement._meta.concrete_fields)
+    agreement = cast(LabelAgreement, instance_from_row(LabelAgreement, row[:width]))
+    agreement.payee = cast(Payee, instance_from_row(Payee, row[width:]))
+    return agreement
+
+
+@overload
+def deals_of(release_id: int, track_id: int | None = None) -> list[Deal]: ...
+
+
+@overload
+def deals_of(release_id: int, track_id: int | None = None, *,
+             tiers_of: tuple[str, str]) -> list[tuple[Deal, int | None]]: ...
+
+
+def deals_of(release_id: int, track_id: int | None = None, *,
+             tiers_of: tuple[str, str] | None = None) -> list[Deal] | list[tuple[Deal, int | None]]:
+    """The release's deals, or (for `track_id`) the release-wide ones and the track's own, by id. With
+    `tiers_of` (sender, currency), each deal comes with the wholesale price its price code has in that
+    currency (None: no code, or no tier for it), read in the same query."""
+    covering = "d.release_id = %s" + (" AND (d.track_id IS NULL OR d.track_id = %s)" if track_id is not None else "")
+    params: list[Any] = [release_id] + ([track_id] if track_id is not None else [])
+    tier = "NULL"
+    if tiers_of is not None:
+        tier = ("(SELECT t.wholesale_minor FROM rights_pricetier t "
+                "WHERE t.sender_party_id = %s AND t.code = d.price_code AND t.currency = %s)")
+        params = [*tiers_of, *params]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns_of(Deal, 'd')}, {tier} FROM rights_deal d "  # noqa: S608  (placeholders)
+                       f"WHERE {covering} ORDER BY d.id", params)
+        rows = cursor.fetchall()
+    deals = [(cast(Deal, instance_from_row(Deal, row[:-1])), row[-1]) for row in rows]
+    if tiers_of is None:
+        return [deal for deal, _ in deals]
+    return [(deal, None if minor is None else int(minor)) for deal, minor in deals]
+
+
+def tier_wholesale_minor(sender_party_id: str, code: str, currency: str) -> int | None:
+    """The operator's wholesale price for a sender's price code in `currency`, or None if there is none."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wholesale_minor FROM rights_pricetier WHERE sender_party_id = %s AND code = %s "
+                       "AND currency = %s", [sender_party_id, code, currency])
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def existing_payee_codes(codes: Sequence[str]) -> set[str]:
+    """Those of `codes` that name a payee row."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT code FROM rights_payee WHERE code IN ({', '.join(['%s'] * len(codes))})",  # noqa: S608
+                       list(codes))
+        return {code for (code,) in cursor.fetchall()}
+
+
+def columns_of(model: type[models.Model], alias: str | None = None) -> str:
+    """The model's columns, in field order, as a SELECT list (for instance_from_row)."""
+    table = alias or model._meta.db_table
+    return ", ".join(f"{table}.{field.column}" for field in model._meta.concrete_fields)
+
+
+def instance_from_row(model: type[models.Model], values: Sequence[object]) -> models.Model:
+    """A model instance from its columns as read by hand, through the same converters as the ORM's
+    (SQLite returns dates and JSON as text). `values` are columns_of(model)'s."""
+    converted = [value if value is None else _convert(value, converters)
+                 for value, converters in zip(values, _converters(model, connection.vendor), strict=True)]
+    return model.from_db(connection.alias, [field.attname for field in model._meta.concrete_fields], converted)
+
+
+def _convert(value: object, converters: Sequence[tuple[Callable[..., Any], Any]]) -> object:
+    for converter, column in converters:
+        value = converter(value, column, connection)
+    return value
+
+
+@cache
+def _converters(model: type[models.Model], vendor: str) -> list[list[tuple[Callable[..., Any], Any]]]:
+    """Each concrete field's converters on this database, as the ORM's compiler applies them."""
+    found = []
+    for field in model._meta.concrete_fields:
+        column = field.get_col(model._meta.db_table)
+        found.append([(converter, column) for converter in
+                      connection.ops.get_db_converters(column) + field.get_db_converters(connection)])
+    return found
