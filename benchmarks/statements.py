@@ -13,8 +13,9 @@ kinds of deal (the default share, an agreement with artist splits per track, a t
 DDEX wholesale price), tracks and albums in six formats; one order in fifty is refunded later in the month
 (a reversal entry, the order refunded, its entitlements revoked). Prices, VAT, mechanicals and splits come
 from the store's own quote and split code, once per (item, format, country). Before the rows are kept, a
-few purchases made through place_order itself and their generated twins must give equal statement lines,
-parts, postings and order rows, and the ledger must verify.
+few purchases made through place_order itself and their generated twins must give equal order rows, parts,
+postings and sales as the reports read them, every statement line must count the two alike, and the ledger
+must verify.
 
 Then the benchmark times the month's royalty statements (write_period_statements: every payee's statement,
 one line per item, format, territory, price and role, in HTML and CSV, and the check of each total against
@@ -23,10 +24,10 @@ refunds) GROUP BY payee and currency, the very figures the statements' totals mu
 --repeat each, in the same run. The ratio says how many plain aggregate scans of the month the statements
 cost; the target is at most 2. For the record it also times, alone: the statements' GROUP BY, the check
 against the ledger, and the whole `royalties statement` command (write_period_reports: the statements and
-every label's DSR and sales report, which list every sale one by one, ~2 GB at a million lines).
+every label's DSR and sales report, which list every sale one by one: ~300 MB at a million lines).
 
-Writing the rows takes about 15 minutes on PostgreSQL (most of it the deferred foreign-key checks at
-commit); a run on kept rows about 4 minutes with --repeat 3, and the whole command writes ~2 GB of reports
+Writing the rows takes 7-15 minutes on PostgreSQL (most of it the deferred foreign-key checks at
+commit); a run on kept rows about 2 minutes with --repeat 3, and the whole command writes ~300 MB of reports
 to a temporary folder (removed after each run).
 """
 
