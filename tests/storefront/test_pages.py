@@ -159,6 +159,7 @@ def test_a_visitor_gets_the_kept_page_with_a_fresh_token_and_key_of_their_own(tr
     assert first_fields["csrfmiddlewaretoken"] != second_fields["csrfmiddlewaretoken"]
     strip = re.compile(r'value="[^"]*"')
     assert strip.sub("", first) == strip.sub("", second)
+    assert not re.search(r"\n[ \t]", first)  # sent without the template's indentation
     bought = second_visitor.post(reverse("storefront:buy"), {**second_fields, "format_name": "flac"})
     assert bought.status_code == 302 and bought["Location"].startswith(reverse("accounts:login"))  # CSRF held
 
