@@ -14,7 +14,6 @@ import csv
 import html
 import io
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,11 +54,6 @@ def minor_text(amount_minor: int, currency: str) -> str:
         return str(amount_minor)
     major, minor = divmod(abs(amount_minor), 10**exponent)
     return f"{'-' if amount_minor < 0 else ''}{major}.{minor:0{exponent}d}"
-
-
-def moment_text(moment: datetime) -> str:
-    """An entry's time as reports print it: UTC, to the second, ISO 8601."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
