@@ -196,34 +196,12 @@ def _priced(customer: Customer, item: OrderItem, thing: Track | Release, offer: 
 def _charge(customer: Customer, price: Money, *, fmt: str, track: Track | None = None,
             release: Release | None = None) -> tuple[Money, bool]:
     """The list price, less what the buyer already paid for the same item in another format (an upgrade)."""
-    held = _held(customer, track, release)
+    held = Entitlement.objects.held(customer, track=track, release=release)
     if any(format_name == fmt for format_name, _, _ in held):
         raise AlreadyOwned(f"you already own {track or release} in {fmt}: download it from your library")
     item_track_id = track.pk if track else None
     paid = max((price_minor for _, track_id, price_minor in held if track_id == item_track_id), default=0)
     return upgrade_price(Money(paid, price.currency), price), paid > 0
-
-
-_HELD_SQL = """
-SELECT e.format_name, e.track_id, l.price_minor
-FROM orders_entitlement e JOIN orders_orderline l ON l.id = e.order_line_id
-WHERE e.customer_id = %s AND e.revoked_at IS NULL AND {covering}
-"""
-
-
-def _held(customer: Customer, track: Track | None, release: Release | None) -> list[tuple[str, int | None, int]]:
-    """(format, track id, price paid) of the buyer's live entitlements covering the item: for a track, the
-    track itself or its whole release (Entitlement.objects.covering_track); for a release, the release.
-    Written by hand: the ORM's query building cost more than the database's answer on every purchase."""
-    if track is not None:
-        sql, params = _HELD_SQL.format(covering="(e.track_id = %s OR e.release_id = %s)"), [track.pk, track.release_id]
-    else:
-        assert release is not None
-        sql, params = _HELD_SQL.format(covering="e.track_id IS NULL AND e.release_id = %s"), [release.pk]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [customer.pk, *params])
-        held: list[tuple[str, int | None, int]] = cursor.fetchall()
-    return held
 
 
 def _write(customer: Customer, key: str, fingerprint: str, priced: list[_Priced], evidence: Evidence) -> Order:
