@@ -27,7 +27,7 @@ from pressplant.ledger.errors import InsufficientFunds
 from pressplant.ledger.journal import EntryDraft
 from pressplant.ledger.models import Entry
 from pressplant.money import Money
-from pressplant.orders.models import Entitlement, Order, OrderLine
+from pressplant.orders.models import PARTS_KEY_COLUMNS, Entitlement, Order, OrderLine, parts_key
 from pressplant.orders.sales import (
     Evidence,
     Offer,
@@ -295,15 +295,16 @@ def _post_sales(customer: Customer, order: Order, lines: list[tuple[OrderLine, _
     sold = [(line, p) for line, p in lines if line.pk in parts]
     if not sold:
         return
-    _insert("orders_salepart", ("line_id", "role", "account", "payee_code", "payee_name", "amount_minor", "currency",
-                                "basis"),
-            [(line.pk, part.role, part.account, part.payee_code, part.payee_name, part.amount.amount_minor,
-              part.amount.currency, part.basis[:200]) for line, _ in sold for part in parts[line.pk]], returning=False)
+    stored = {line.pk: [(part.role, part.account, part.payee_code, part.payee_name, part.amount.amount_minor,
+                         part.amount.currency, part.basis[:200]) for part in parts[line.pk]] for line, _ in sold}
+    _insert("orders_salepart", ("line_id", *PARTS_KEY_COLUMNS),
+            [(line.pk, *row) for line, _ in sold for row in stored[line.pk]], returning=False)
     _ensure_payees([part for line_parts in parts.values() for part in line_parts if part.role == "mechanical"])
 
     def link(entries: list[Entry]) -> None:  # before the balances are locked: see post_entries
         for (line, _), entry in zip(sold, entries, strict=True):
             line.ledger_entry_id = entry.pk
+            line.parts_key = parts_key(stored[line.pk])
         _link_entries([line for line, _ in sold])
 
     post_entries([EntryDraft(key=f"sale:{line.pk}", kind="sale", memo=f"order {order.pk} line {line.pk}",
@@ -312,11 +313,12 @@ def _post_sales(customer: Customer, order: Order, lines: list[tuple[OrderLine, _
 
 
 def _link_entries(lines: list[OrderLine]) -> None:
-    """Each line's ledger_entry_id, in one UPDATE."""
+    """Each line's ledger_entry_id and parts_key, in one UPDATE."""
     cases = " ".join(["WHEN %s THEN %s"] * len(lines))
-    sql = (f"UPDATE orders_orderline SET ledger_entry_id = CASE id {cases} END "  # noqa: S608  (placeholders)
-           f"WHERE id IN ({', '.join(['%s'] * len(lines))})")
-    params = [v for line in lines for v in (line.pk, line.ledger_entry_id)] + [line.pk for line in lines]
+    sql = (f"UPDATE orders_orderline SET ledger_entry_id = CASE id {cases} END, "  # noqa: S608  (placeholders)
+           f"parts_key = CASE id {cases} END WHERE id IN ({', '.join(['%s'] * len(lines))})")
+    params = ([v for line in lines for v in (line.pk, line.ledger_entry_id)]
+              + [v for line in lines for v in (line.pk, line.parts_key)] + [line.pk for line in lines])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
@@ -88,6 +91,8 @@ class OrderLine(models.Model):
     vat_minor = models.BigIntegerField(default=0)
     vat_rate = models.DecimalField(max_digits=5, decimal_places=4, default=0)
     ledger_entry_id = models.BigIntegerField(null=True, blank=True, help_text="The sale's one ledger entry.")
+    parts_key = models.BigIntegerField(null=True, blank=True,
+                                       help_text="parts_key() of the line's sale parts (none for a free line).")
 
     class Meta:
         ordering = ("id",)
@@ -122,6 +127,20 @@ class OrderLine(models.Model):
     def vat_percent(self) -> str:
         """'19%', '25.5%': the rate as a buyer reads it."""
         return f"{(Decimal(self.vat_rate) * 100).normalize():f}%"
+
+
+PARTS_KEY_COLUMNS = ("role", "account", "payee_code", "payee_name", "amount_minor", "currency", "basis")
+"""A sale part's columns that parts_key() reads, in its order."""
+
+
+def parts_key(parts: Iterable[Sequence[object]]) -> int:
+    """A 64-bit fingerprint of one line's sale parts as stored (each part's PARTS_KEY_COLUMNS, the parts in
+    their order). Lines with equal keys were split alike: the month's statements sum such lines first and
+    read one line's parts for all of them, instead of grouping every part of every sale. (Lines split alike
+    may still differ in key, say if this function changes: their statement lines are summed again by what
+    they show. Every statement total is checked against the ledger.)"""
+    text = json.dumps([[str(value) for value in part] for part in parts])  # str: a role may be a TextChoices
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 class SalePart(models.Model):

@@ -26,7 +26,7 @@ from pressplant.royalties.dsr import DsrBuilder, DsrParty, named_apart
 from pressplant.royalties.periods import Period
 from pressplant.royalties.sales import SaleEvent, stream_events
 from pressplant.royalties.sales_reports import SalesReportWriter
-from pressplant.royalties.statements import Statement, differences, statements
+from pressplant.royalties.statements import Statement, differences, ledger_alongside, statements
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +71,19 @@ def _write(period: Period, out_dir: Path, created_at: datetime | None, sender: D
            labels: bool) -> PeriodReports:
     out_dir.mkdir(parents=True, exist_ok=True)
     month = _Month(period, out_dir, sender or store_party(), created_at or datetime.now(UTC))
-    try:
-        summary = month.write_statements(statements(period))
-        if labels:
-            with _cycle_collector_paused():
-                for event in stream_events(period):
-                    month.add(event)
-        files = month.finish()
-    finally:
-        month.discard()
+    with ledger_alongside(period) as ledger:
+        try:
+            summary = month.write_statements(statements(period))
+            if labels:
+                with _cycle_collector_paused():
+                    for event in stream_events(period):
+                        month.add(event)
+            files = month.finish()
+        finally:
+            month.discard()
+        figures = ledger()
     totals = {(row.payee_code, row.currency): row.total for row in summary}
-    return PeriodReports(period, files, summary, differences(period, totals))
+    return PeriodReports(period, files, summary, differences(period, totals, figures))
 
 
 @contextmanager

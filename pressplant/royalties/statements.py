@@ -2,18 +2,22 @@
 it: one line per item, format, territory, price and role (the label's share, the artist's, the
 mechanical, ...), with the units sold and returned in the month and the amount.
 
-The lines are summed by the database from the sale parts (the frozen copy of each sale's split) in one
-GROUP BY, however many sales the month holds; a refund counts as a unit returned in the month it was
-made. The check comes from the ledger itself: `ledger_payables` sums the payable postings of the
-period's sale and reversal entries in one GROUP BY, and `reconcile` says where the two disagree. They
-must agree to the minor unit. Every single sale, with its date and transaction, is in the label's sales
+The lines come from the sale parts (the frozen copy of each sale's split): the database counts the month's
+sales in one GROUP BY per item, format, territory, price and parts_key (lines split alike), however many
+sales the month holds, and each group's parts are read from one of its lines; a refund counts as a unit
+returned in the month it was made. The check comes from the ledger itself: `ledger_payables` sums the
+payable postings of the period's sale and reversal entries in one GROUP BY, and `reconcile` says where the
+two disagree. They must agree to the minor unit; `ledger_alongside` runs the two month-wide reads at once,
+in one snapshot, on PostgreSQL. Every single sale, with its date and transaction, is in the label's sales
 report and DSR.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -102,7 +106,7 @@ def statement_lines(payee: Payee | str, period: Period) -> list[StatementLine]:
 
 
 def statements(period: Period) -> list[Statement]:
-    """A statement for every payee with a line in `period`, by payee code: one GROUP BY for all of them."""
+    """A statement for every payee with a line in `period`, by payee code: one month-wide read for all."""
     by_payee: dict[str, list[StatementLine]] = defaultdict(list)
     names: dict[str, str] = {}
     for code, name, line in _summed(period):
@@ -118,32 +122,60 @@ def payee_contact(payee: Payee | None, recorded_name: str) -> tuple[str, str]:
     return (payee.name, payee.email) if payee is not None else (recorded_name, "")
 
 
-_SUMMED = """
-SELECT part.payee_code, MAX(part.payee_name), part.currency, line.track_id, line.release_id, line.format_name,
-       o.territory, line.price_minor, line.vat_minor, part.role, part.basis, part.amount_minor,
-       SUM(CASE WHEN e.kind = %s THEN 1 ELSE 0 END), SUM(CASE WHEN e.kind = %s THEN 0 ELSE 1 END)
+_ALIKE = """
+SELECT line.track_id, line.release_id, line.format_name, o.territory, line.price_minor, line.vat_minor,
+       MIN(line.id), SUM(CASE WHEN e.kind = %s THEN 1 ELSE 0 END), SUM(CASE WHEN e.kind = %s THEN 0 ELSE 1 END)
 FROM {entry} e
 JOIN {line} line ON line.ledger_entry_id = COALESCE(e.reverses_id, e.id)
 JOIN {order} o ON o.id = line.order_id
-JOIN {part} part ON part.line_id = line.id
-WHERE e.created_at >= %s AND e.created_at < %s AND e.kind IN (%s, %s) AND part.payee_code <> '' {only}
-GROUP BY part.payee_code, part.currency, line.track_id, line.release_id, line.format_name, o.territory,
-         line.price_minor, line.vat_minor, part.role, part.basis, part.amount_minor
+WHERE e.created_at >= %s AND e.created_at < %s AND e.kind IN (%s, %s)
+GROUP BY line.track_id, line.release_id, line.format_name, o.territory, line.price_minor, line.vat_minor,
+         line.parts_key
 """
-"""The period's payee parts summed per payee, item, format, territory, price and role. Only sale entries
-are linked to order lines, so an entry that joins a line is its sale or the reversal of that sale."""
+"""The period's sales and refunds counted per item, format, territory, price and parts_key (lines split
+alike), with one line of each such group: (track, release, format, territory, price, VAT, line id, sold,
+returned). Only sale entries are linked to order lines, so an entry that joins a line is its sale or the
+reversal of that sale."""
+
+PARTS_READ_AT_ONCE = 5_000
+"""Lines whose parts one query reads (SQLite takes at most 32,766 parameters)."""
 
 
 def _summed(period: Period, payee_code: str | None = None) -> list[tuple[str, str, StatementLine]]:
-    """(payee code, recorded name, line) for the period, in statement order."""
-    sql = _SUMMED.format(entry=Entry._meta.db_table, line=OrderLine._meta.db_table, order=Order._meta.db_table,
-                         part=SalePart._meta.db_table, only="AND part.payee_code = %s" if payee_code else "")
+    """(payee code, recorded name, line) for the period, in statement order: the month's lines counted in
+    groups split alike by one GROUP BY, then each group's payee parts, read from one of its lines, summed per
+    statement line (groups of different splits may give the same statement line: a payee's share of a sale
+    is often the same under two splits)."""
+    sql = _ALIKE.format(entry=Entry._meta.db_table, line=OrderLine._meta.db_table, order=Order._meta.db_table)
     start, end = (connection.ops.adapt_datetimefield_value(moment) for moment in (period.starts_at, period.ends_at))
-    params: list[Any] = [SALE_KIND, SALE_KIND, start, end, SALE_KIND, REVERSAL_KIND]
     with month_scan() as cursor:
-        cursor.execute(sql, params + ([payee_code] if payee_code else []))
-        rows = cursor.fetchall()
+        cursor.execute(sql, [SALE_KIND, SALE_KIND, start, end, SALE_KIND, REVERSAL_KIND])
+        groups = cursor.fetchall()
+    parts = _payee_parts([group[6] for group in groups], payee_code)
+    summed: dict[tuple[Any, ...], list[Any]] = {}
+    for track_id, release_id, fmt, territory, price, vat, line_id, sold, returned in groups:
+        for code, name, currency, role, basis, share in parts.get(line_id, ()):
+            key = (code, currency, track_id, release_id, fmt, territory, price, vat, role, basis, share)
+            found = summed.setdefault(key, [name, 0, 0])
+            found[0], found[1], found[2] = max(found[0], name), found[1] + sold, found[2] + returned
+    rows = [(code, name, currency, track_id, release_id, fmt, territory, price, vat, role, basis, share, sold,
+             returned) for (code, currency, track_id, release_id, fmt, territory, price, vat, role, basis, share),
+            (name, sold, returned) in summed.items()]
     return sorted(_lines(rows), key=_statement_order)
+
+
+def _payee_parts(line_ids: list[int], payee_code: str | None) -> dict[int, list[tuple[Any, ...]]]:
+    """Line id -> its parts that pay a payee (`payee_code`'s alone, if given): (code, name, currency, role,
+    basis, amount)."""
+    found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for first in range(0, len(line_ids), PARTS_READ_AT_ONCE):
+        parts = SalePart.objects.filter(line_id__in=line_ids[first:first + PARTS_READ_AT_ONCE]).exclude(payee_code="")
+        if payee_code is not None:
+            parts = parts.filter(payee_code=payee_code)
+        for line_id, *part in parts.order_by().values_list("line_id", "payee_code", "payee_name", "currency", "role",
+                                                           "basis", "amount_minor"):
+            found[line_id].append(tuple(part))
+    return found
 
 
 MONTH_SCAN_SETTINGS = {"jit": "off", "work_mem": "512MB"}
@@ -169,8 +201,8 @@ def month_scan() -> Iterator[Any]:
 def _lines(rows: Sequence[tuple[Any, ...]]) -> list[tuple[str, str, StatementLine]]:
     tracks, releases = read_items({row[3] for row in rows} - {None}, {row[4] for row in rows} - {None})
     return [(code, name, StatementLine(tracks[track_id] if track_id is not None else releases[release_id],
-                                       fmt, territory, currency, price, price - vat, role, basis, share, sold,
-                                       returned))
+                                       fmt, territory, currency, price, price - vat, role, basis, share, int(sold),
+                                       int(returned)))
             for code, name, currency, track_id, release_id, fmt, territory, price, vat, role, basis, share, sold,
             returned in rows]
 
@@ -193,24 +225,18 @@ def _sum_by_currency(amounts: Iterable[Money]) -> dict[str, Money]:
 
 
 _PAYABLE_MOVES = """
-SELECT a.code, a.currency, SUM(moves.delta_minor)
-FROM (
-    SELECT p.credit_id AS account_id, p.amount_minor AS delta_minor, p.entry_id FROM {posting} p
-    WHERE p.credit_id IN (SELECT id FROM {account} WHERE kind = 'payable')
-    UNION ALL
-    SELECT p.debit_id AS account_id, -p.amount_minor AS delta_minor, p.entry_id FROM {posting} p
-    WHERE p.debit_id IN (SELECT id FROM {account} WHERE kind = 'payable')
-) moves
-JOIN {account} a ON a.id = moves.account_id
-JOIN {entry} e ON e.id = moves.entry_id
+SELECT p.debit_id, p.credit_id, SUM(p.amount_minor)
+FROM {posting} p
+JOIN {entry} e ON e.id = p.entry_id
 LEFT JOIN {entry} reversed ON reversed.id = e.reverses_id
-WHERE e.created_at >= %s AND e.created_at < %s
-  AND (e.kind = %s OR (e.kind = %s AND reversed.kind = %s))
-GROUP BY a.code, a.currency
-ORDER BY a.code
+WHERE (p.credit_id IN (SELECT id FROM {account} WHERE kind = 'payable')
+       OR p.debit_id IN (SELECT id FROM {account} WHERE kind = 'payable'))
+  AND e.created_at >= %s AND e.created_at < %s AND (e.kind = %s OR (e.kind = %s AND reversed.kind = %s))
+GROUP BY p.debit_id, p.credit_id
 """
-"""The payable side of each posting, signed: only postings to or from a payable account are joined to
-their entries (half of a sale's postings are the wallet's, VAT's and the store's)."""
+"""The period's postings to or from a payable account, summed per (debit, credit) pair of accounts: one
+pass over the postings (half of a sale's postings, the wallet's, VAT's and the store's, are left out before
+the join to their entries)."""
 
 
 def ledger_payables(period: Period) -> dict[tuple[str, str], Money]:
@@ -221,8 +247,53 @@ def ledger_payables(period: Period) -> dict[tuple[str, str], Money]:
     adapt = connection.ops.adapt_datetimefield_value
     with month_scan() as cursor:
         cursor.execute(sql, [adapt(period.starts_at), adapt(period.ends_at), SALE_KIND, REVERSAL_KIND, SALE_KIND])
-        rows = cursor.fetchall()
-    return {(code.split(":")[1], currency): Money(int(total), currency) for code, currency, total in rows}
+        pairs = cursor.fetchall()
+    payable = {pk: (code.split(":")[1], currency) for pk, code, currency in Account.objects.filter(
+        kind="payable", pk__in={pk for pair in pairs for pk in pair[:2]}).values_list("pk", "code", "currency")}
+    net: dict[tuple[str, str], int] = defaultdict(int)
+    for debit_id, credit_id, total in pairs:
+        if credit_id in payable:
+            net[payable[credit_id]] += int(total)
+        if debit_id in payable:
+            net[payable[debit_id]] -= int(total)
+    return {key: Money(minor, key[1]) for key, minor in sorted(net.items())}
+
+
+@contextmanager
+def ledger_alongside(period: Period) -> Iterator[Callable[[], dict[tuple[str, str], Money]]]:
+    """What is read in this block and the ledger's payable figures for `period` (the function yielded gives
+    them), from one moment of the database.
+
+    On PostgreSQL the block runs in one REPEATABLE READ transaction whose snapshot a second connection imports
+    (pg_export_snapshot, as pg_dump's parallel workers do) to sum the ledger in a thread meanwhile: the two
+    month-wide scans run on two cores at once, and a purchase made in between is in neither. Elsewhere, or
+    inside a transaction already open, the ledger is summed when the function is called."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield lambda: ledger_payables(period)
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT pg_export_snapshot()")
+        [snapshot] = cursor.fetchone()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-check") as pool:
+            figures = pool.submit(_ledger_payables_in, snapshot, period)
+            yield figures.result  # the pool is waited for before the snapshot's transaction ends
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+-[0-9]+")
+
+
+def _ledger_payables_in(snapshot: str, period: Period) -> dict[tuple[str, str], Money]:
+    """ledger_payables(period) on this thread's own connection, in the exported `snapshot`."""
+    if not _SNAPSHOT_ID.fullmatch(snapshot):  # SET takes no parameters: the id is written into the statement
+        raise ValueError(f"not a snapshot id: {snapshot!r}")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            return ledger_payables(period)
+    finally:
+        connection.close()
 
 
 def reconcile(period: Period, found: list[Statement]) -> list[str]:
@@ -231,9 +302,11 @@ def reconcile(period: Period, found: list[Statement]) -> list[str]:
                                 for currency, total in s.totals().items()})
 
 
-def differences(period: Period, ours: dict[tuple[str, str], Money]) -> list[str]:
-    """Where statement totals ((payee code, currency) -> total) and the ledger disagree, as sentences."""
-    ledger = ledger_payables(period)
+def differences(period: Period, ours: dict[tuple[str, str], Money],
+                ledger: dict[tuple[str, str], Money] | None = None) -> list[str]:
+    """Where statement totals ((payee code, currency) -> total) and the ledger's figures (ledger_payables,
+    read here unless given) disagree, as sentences."""
+    ledger = ledger_payables(period) if ledger is None else ledger
     problems = []
     for key in sorted(set(ours) | set(ledger)):
         mine = ours.get(key, Money.zero(key[1]))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import importlib
 
+import pytest
+from django.apps import apps as django_apps
+
+from pressplant.accounts.actions import sign_up
 from pressplant.catalogue.models import Release, Track
 from pressplant.ledger.actions import balance, verify_ledger
 from pressplant.money import Money
@@ -15,11 +19,11 @@ from pressplant.orders.actions import (
     UnknownFormat,
     place_order,
 )
-from pressplant.orders.models import Entitlement, Order, OrderLine
+from pressplant.orders.models import PARTS_KEY_COLUMNS, Entitlement, Order, OrderLine, parts_key
 from pressplant.orders.shop import Shopper, offer
 from pressplant.pricing.models import PriceRule
 from pressplant.pricing.quote import Quote
-from tests.orders.conftest import fund
+from tests.orders.conftest import PASSWORD, fund
 from tests.together import run_together
 
 
@@ -136,3 +140,29 @@ def test_previews_and_unknown_formats_are_not_for_sale(buyer, tracks):
         with pytest.raises(UnknownFormat, match="is not a format on sale"):
             place_order(buyer, [OrderItem(name, track_id=tracks[0].pk)], f"k-{name}")
     assert Order.objects.count() == 0 and _wallet(buyer) == Money(1000, "GBP")
+
+
+@pytest.mark.django_db
+def test_lines_split_alike_share_a_parts_key_and_older_lines_are_given_theirs(buyer, tracks):
+    # given two buyers who bought the same track in the same format, and other tracks in other formats, one of
+    # them at a price of its own
+    PriceRule.objects.create(track=tracks[2], currency="GBP", pricing_model=PriceRule.Model.PER_TRACK,
+                             track_price_minor=99, minimum_minor=0)
+    other = sign_up("other@example.com", PASSWORD, "GB")
+    for customer in (buyer, other):
+        fund(customer, 5_000)
+    place_order(buyer, [OrderItem("mp3-320", track_id=tracks[0].pk), OrderItem("flac", track_id=tracks[1].pk),
+                        OrderItem("wav", track_id=tracks[2].pk)], "click-1")
+    place_order(other, [OrderItem("mp3-320", track_id=tracks[0].pk)], "click-2")
+    # then lines have equal keys exactly when their sale parts, as stored, are equal
+    lines = list(OrderLine.objects.order_by("id"))
+    parts = {line.pk: list(line.parts.order_by("id").values_list(*PARTS_KEY_COLUMNS)) for line in lines}
+    assert lines[0].parts_key == lines[3].parts_key and parts[lines[0].pk] == parts[lines[3].pk]
+    assert lines[2].parts_key != lines[0].parts_key and lines[2].price_minor == 99
+    assert all((a.parts_key == b.parts_key) == (parts[a.pk] == parts[b.pk]) for a in lines for b in lines)
+    assert all(line.parts_key == parts_key(parts[line.pk]) for line in lines)
+    # and lines sold before the key existed are given the same keys by the migration that added it
+    keys = dict(OrderLine.objects.values_list("pk", "parts_key"))
+    OrderLine.objects.update(parts_key=None)
+    importlib.import_module("pressplant.orders.migrations.0004_line_parts_key").key_sold_lines(django_apps, None)
+    assert dict(OrderLine.objects.values_list("pk", "parts_key")) == keys

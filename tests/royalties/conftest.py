@@ -22,7 +22,7 @@ from pressplant.catalogue.models import Label, Master, Release, Track
 from pressplant.ledger.actions import post_entry, reverse_entry
 from pressplant.ledger.journal import EntryDraft, Posting
 from pressplant.money import Money
-from pressplant.orders.models import Order, OrderLine, SalePart
+from pressplant.orders.models import PARTS_KEY_COLUMNS, Order, OrderLine, SalePart, parts_key
 from pressplant.rights.models import Payee
 from tests.catalogue.conftest import media_storage  # noqa: F401  (empty storage per test)
 from tests.delivery.conftest import album_tree, tracks  # noqa: F401  (the ingested album, for real sales)
@@ -81,11 +81,12 @@ def sell(customer: Customer, item: Track | Release, *, when: datetime, price_min
         entry = post_entry(EntryDraft(key=f"sale:{line.pk}", kind="sale", memo=f"order line {line.pk}", postings=(
             Posting(customer.wallet_account, sales, Money(price_minor, currency)),
             *(Posting(sales, account, Money(amount, currency)) for _, account, _, _, amount, _ in parts))))
-        line.ledger_entry_id = entry.pk
-        line.save(update_fields=["ledger_entry_id"])
-        SalePart.objects.bulk_create([
-            SalePart(line=line, role=role, account=account, payee_code=code, payee_name=name, amount_minor=amount,
-                     currency=currency, basis=basis) for role, account, code, name, amount, basis in parts])
+        stored = [(role, account, code, name, amount, currency, basis) for role, account, code, name, amount, basis
+                  in parts]
+        line.ledger_entry_id, line.parts_key = entry.pk, parts_key(stored)
+        line.save(update_fields=["ledger_entry_id", "parts_key"])
+        SalePart.objects.bulk_create([SalePart(line=line, **dict(zip(PARTS_KEY_COLUMNS, row, strict=True)))
+                                      for row in stored])
     return line
 
 

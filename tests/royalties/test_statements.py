@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from django.db import connection
 
 from pressplant.accounts.actions import sign_up
 from pressplant.money import Money
@@ -14,8 +15,15 @@ from pressplant.orders.models import SalePart
 from pressplant.royalties.documents import STATEMENT_COLUMNS, statement_csv, statement_html
 from pressplant.royalties.errors import InvalidPeriod
 from pressplant.royalties.periods import Period
-from pressplant.royalties.statements import ledger_payables, reconcile, statement_lines, statements
+from pressplant.royalties.statements import (
+    ledger_alongside,
+    ledger_payables,
+    reconcile,
+    statement_lines,
+    statements,
+)
 from tests.royalties.conftest import Share, at, fund, refund, sell
+from tests.together import run_together
 
 NOVEMBER, DECEMBER = Period(2026, 11), Period(2026, 12)
 
@@ -60,6 +68,27 @@ def test_a_statement_line_sums_the_sales_of_one_item_format_territory_and_price(
     assert [x.amount for x in statement_lines("the-encoders", NOVEMBER)] == [
         Money(15, "GBP"), Money(42, "GBP"), Money(14, "GBP")]
     assert statement_lines(catalogue.other_payee, NOVEMBER) == []
+
+
+def test_sales_at_one_price_split_two_ways_are_two_lines(catalogue, customer):
+    # given a track sold for 1.20 three times, then, after the label moved 0.06 of each sale to the artist,
+    # twice more at the same price, once of them refunded
+    track = catalogue.tracks[0]
+    for n in range(3):
+        sell(customer, track, when=at(f"2026-11-0{1 + n} 10:00"), price_minor=120, vat_minor=20,
+             shares=label_and_artist(catalogue, 56, 14))
+    later = [sell(customer, track, when=at(f"2026-11-2{n} 10:00"), price_minor=120, vat_minor=20,
+                  shares=label_and_artist(catalogue, 50, 20)) for n in range(2)]
+    refund(later[0], at("2026-11-28 10:00"))
+    # when the label's and the artist's November statements are read
+    label = statement_lines(catalogue.label_payee, NOVEMBER)
+    artist = statement_lines("the-encoders", NOVEMBER)
+    # then each split is a line of its own, with its own share and units
+    assert [(x.price_minor, x.share_minor, x.sold, x.returned, x.amount) for x in label] == [
+        (120, 50, 2, 1, Money(50, "GBP")), (120, 56, 3, 0, Money(168, "GBP"))]
+    assert [(x.price_minor, x.share_minor, x.sold, x.returned, x.amount) for x in artist] == [
+        (120, 14, 3, 0, Money(42, "GBP")), (120, 20, 2, 1, Money(20, "GBP"))]
+    assert reconcile(NOVEMBER, statements(NOVEMBER)) == []
 
 
 def test_a_refund_is_a_unit_returned_in_the_month_it_was_made(catalogue, customer):
@@ -154,8 +183,32 @@ def test_statements_read_the_period_in_a_fixed_number_of_queries(catalogue, cust
                     shares=label_and_artist(catalogue, 56, 14))
         if i % 3 == 0:
             refund(line, at("2026-11-11 10:00"))
-    with django_assert_max_num_queries(6):  # the GROUP BY, tracks, releases, payees; a savepoint around the first
+    # the month's GROUP BY (in a savepoint, after two settings on PostgreSQL), the parts of one line per group,
+    # tracks, releases, payees
+    with django_assert_max_num_queries(9):
         found = statements(NOVEMBER)
     assert sum(line.sold for s in found for line in s.lines) == 2 * 60
     assert sum(line.returned for s in found for line in s.lines) == 2 * 20
     assert sum(len(s.lines) for s in found) == 2 * 2  # two tracks, two payees
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_ledger_is_summed_alongside_in_the_same_snapshot(catalogue, customer, flushable_ledger):
+    if connection.vendor != "postgresql":
+        pytest.skip("the ledger is summed on a second connection on PostgreSQL only (this is its SQLite run)")
+    # given a sale in November
+    sell(customer, catalogue.tracks[0], when=at("2026-11-03 10:00"), price_minor=120, vat_minor=20,
+         shares=label_and_artist(catalogue, 56, 14))
+    with ledger_alongside(NOVEMBER) as ledger:
+        # when another sale is made by someone else once the statements' snapshot is taken
+        [made] = run_together(1, lambda _: sell(customer, catalogue.tracks[1], when=at("2026-11-04 10:00"),
+                                                price_minor=120, vat_minor=20,
+                                                shares=label_and_artist(catalogue, 56, 14)))
+        assert not isinstance(made, BaseException), made
+        found = statements(NOVEMBER)
+        figures = ledger()
+    # then the statements and the ledger's figures both read the month as it was, without that sale
+    totals = {(s.payee_code, cur): total for s in found for cur, total in s.totals().items()}
+    assert totals == figures == {("cache-records", "GBP"): Money(56, "GBP"), ("the-encoders", "GBP"): Money(14, "GBP")}
+    # and the month read afresh has both
+    assert ledger_payables(NOVEMBER)[("cache-records", "GBP")] == Money(112, "GBP")
