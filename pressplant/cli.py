@@ -256,6 +256,23 @@ def cmd_ledger_verify(args: argparse.Namespace, console: Console) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_accounts_forget_logins(args: argparse.Namespace, console: Console) -> int:
+    setup_django()
+    from django.conf import settings
+
+    from pressplant.accounts.actions import forget_old_login_attempts
+
+    days = settings.PRESSPLANT_LOGIN_RECORD_DAYS if args.days is None else args.days
+    if days < 1:
+        raise CommandError("--days must be at least 1")
+    deleted = forget_old_login_attempts(days)
+    if args.json:
+        _print_json(console, {"deleted": deleted, "days": days})
+    else:
+        console.print(f"deleted {deleted} sign-in records older than {days} days", markup=False)
+    return 0
+
+
 def _ddex_line(name: str, result: ImportResult) -> str:
     """One line per message: outcome, file, releases touched, the reason or summary."""
     releases = ", ".join(str(release) for release in result.releases) or "-"
@@ -464,6 +481,11 @@ _COMMANDS: list[tuple[str, Handler, str, list[tuple[tuple[str, ...], dict[str, A
     ]),
     ("serve", cmd_serve, "serve the store", _SERVER_OPTIONS),
     ("ledger verify", cmd_ledger_verify, "prove the ledger balances and its stored balances hold", []),
+    ("accounts forget-logins", cmd_accounts_forget_logins,
+     "delete sign-in records (email, IP address) older than the days kept", [
+        (("--days",), {"type": int, "metavar": "D", "help": "keep the last D days "
+                       "(default PRESSPLANT_LOGIN_RECORD_DAYS, 30)"}),
+    ]),
     ("ddex import", cmd_ddex_import, "import DDEX ERN messages, their masters and cover beside them", [
         (("files",), {"nargs": "+", "metavar": "FILE", "help": "ERN messages (.xml); exit 1 if any is refused"}),
     ]),

@@ -183,7 +183,15 @@ CELERY_BEAT_SCHEDULE = {
     # Nightly, when few buy: encode ahead the renditions that sold most lately (`pressplant prewarm`).
     "prewarm-best-sellers": {"task": "pressplant.orders.tasks.prewarm_best_sellers",
                              "schedule": crontab(hour=3, minute=30)},
+    # Daily: sign-in records (with IP addresses) older than PRESSPLANT_LOGIN_RECORD_DAYS go
+    # (`pressplant accounts forget-logins`).
+    "forget-old-sign-ins": {"task": "pressplant.accounts.tasks.forget_old_sign_ins",
+                            "schedule": crontab(hour=4, minute=15)},
 }
+PRESSPLANT_LOGIN_RECORD_DAYS = int(os.environ.get("PRESSPLANT_LOGIN_RECORD_DAYS", "30"))
+"""How many days each sign-in attempt (email, IP address, outcome) is kept: for the rate limit (15 minutes)
+and for looking into an attack on an account afterwards. Older ones are deleted every day by the workers'
+beat, or by `pressplant accounts forget-logins`; IP addresses are personal data."""
 
 RENDITION_CACHE_MAX_BYTES = int(os.environ.get("PRESSPLANT_RENDITION_CACHE_MAX_BYTES", str(20 * 1024**3)))
 """Size cap of the encoded-rendition cache; least recently used renditions are evicted past it."""

@@ -179,3 +179,23 @@ def test_ledger_verify_holds_and_names_a_tampered_balance(home):
         db.execute("UPDATE ledger_account SET balance_minor = 900 WHERE code = 'customer:7:wallet'")
     broken = run(home, "ledger", "verify")
     assert broken.returncode == 1 and "customer:7:wallet" in broken.stdout
+
+
+def test_forget_logins_deletes_the_sign_in_records_older_than_the_days_kept(home):
+    # given a store with two failed sign-ins recorded 40 days ago and one today
+    record = ("import django; django.setup(); from datetime import timedelta; from django.utils import timezone; "
+              "from pressplant.accounts.models import LoginAttempt as A; now = timezone.now(); "
+              "A.objects.bulk_create([A(email='x@example.com', client_key='10.0.0.9', succeeded=False, "
+              "attempted_at=now - timedelta(days=d)) for d in (40, 40, 0)])")
+    assert run(home, "ledger", "verify").returncode == 0  # the store's database, made and migrated
+    env = {**os.environ, "PRESSPLANT_HOME": str(home), "DJANGO_SETTINGS_MODULE": "pressplant.settings"}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-c", record], env=env, check=True, timeout=120)
+    # when the operator forgets what is older than 30 days, twice
+    first = run(home, "accounts", "forget-logins", "--days", "30")
+    second = run(home, "accounts", "forget-logins", "--json")
+    # then the old two went, the recent one stays, and a bad --days is refused
+    assert first.returncode == 0 and first.stdout.strip() == "deleted 2 sign-in records older than 30 days"
+    assert json.loads(second.stdout) == {"deleted": 0, "days": 30}
+    refused = run(home, "accounts", "forget-logins", "--days", "0")
+    assert refused.returncode == 1 and "--days must be at least 1" in refused.stderr

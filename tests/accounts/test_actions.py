@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from pressplant.accounts import actions
 from pressplant.accounts.countries import COUNTRIES
 from pressplant.accounts.models import ApiToken, Customer, LoginAttempt
+from pressplant.accounts.tasks import forget_old_sign_ins
 from pressplant.money import CURRENCY_EXPONENTS
 from tests.accounts.conftest import PASSWORD, Clock
 
@@ -152,6 +153,22 @@ def test_old_login_attempts_can_be_forgotten(customer: Customer, clock: Clock):
     assert LoginAttempt.objects.count() == 1
     with pytest.raises(ValueError, match="LOGIN_WINDOW"):
         actions.forget_login_attempts(clock.now)
+
+
+def test_sign_in_records_are_kept_for_the_days_the_operator_set(customer: Customer, clock: Clock, settings):
+    # given failures 40 and 10 days ago and one now, in a store that keeps sign-in records 30 days
+    settings.PRESSPLANT_LOGIN_RECORD_DAYS = 30
+    _fail(2)
+    clock.advance(timedelta(days=30))
+    _fail(1)
+    clock.advance(timedelta(days=10))
+    _fail(1)
+    # when the daily job runs, the 40-day-old records go and the others stay
+    assert forget_old_sign_ins.delay().get() == 2
+    assert sorted(a.attempted_at for a in LoginAttempt.objects.all()) == [clock.now - timedelta(days=10), clock.now]
+    assert actions.forget_old_login_attempts(5) == 1
+    with pytest.raises(ValueError, match="at least a day"):
+        actions.forget_old_login_attempts(0)
 
 
 def test_tokens_resolve_until_revoked(customer: Customer, clock: Clock):
