@@ -136,3 +136,12 @@ def test_words_in_other_scripts_are_found() -> None:
     assert _found("крови") == {"Группа крови"}
     if connection.vendor == "postgresql":  # SQLite folds the case of ASCII letters only, as its LIKE does
         assert _found("КИНО") == {"Группа крови"}
+
+
+
+def test_percent_and_underscore_in_a_word_are_themselves() -> None:
+    _release("100% Pure", "A")
+    _release("1000 Pure", "A")
+    _release("Tape_B", "A")
+    _release("TapeXB", "A")
+    assert (_found("100%"), _found("tape_b"), _found("pure")) == ({"100% Pure"}, {"Tape_B"}, {"100% Pure", "1000 Pure"})
