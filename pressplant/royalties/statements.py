@@ -179,23 +179,35 @@ def _payee_parts(line_ids: list[int], payee_code: str | None) -> dict[int, list[
 
 
 MONTH_SCAN_SETTINGS = {"jit": "off", "work_mem": "512MB"}
-"""PostgreSQL settings for one query over a month's rows (they last until its transaction ends):
+"""PostgreSQL settings for one query over a month's rows (month_scan() restores the previous values after it):
 - jit: compiling such a query costs seconds (2.7 s of 13.6 s at a million lines) and saves less;
-- work_mem: the query's hash joins fit in memory instead of 8-16 batches on disk, and its rows are grouped
-  in a hash table instead of sorted on disk (the planner multiplies the distinct values of the grouped
-  columns into millions of groups, so it thinks the table too big for less; there are thousands: a
-  catalogue's items times formats, territories and prices, 22,000 groups and 107 MB at a million lines).
+- work_mem: the query's hash joins fit in memory instead of batches on disk, and its rows are grouped in a
+  hash table instead of sorted on disk (the planner multiplies the distinct values of the grouped columns
+  into a million groups; there are thousands: 8,120 groups and 160 MB of hash tables at a million lines).
   The query uses what the month needs, not the limit."""
 
 
 @contextmanager
 def month_scan() -> Iterator[Any]:
-    """A cursor for one query over a month's rows, with MONTH_SCAN_SETTINGS where the database has them."""
+    """A cursor for one query over a month's rows, with MONTH_SCAN_SETTINGS where the database has them,
+    and the settings as they were afterwards (a caller's transaction, such as ledger_alongside's, goes on
+    with its own)."""
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for name, value in MONTH_SCAN_SETTINGS.items():
-                cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        if connection.vendor != "postgresql":
+            yield cursor
+            return
+        names = list(MONTH_SCAN_SETTINGS)
+        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
+        before = dict(zip(names, cursor.fetchone(), strict=True))
+        _set_locally(cursor, MONTH_SCAN_SETTINGS)
         yield cursor
+        _set_locally(cursor, before)  # after an error, rolling the savepoint back restores them
+
+
+def _set_locally(cursor: Any, settings: dict[str, str]) -> None:
+    """Set these settings until the transaction ends, in one statement."""
+    cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(settings)),
+                   [v for pair in settings.items() for v in pair])
 
 
 def _lines(rows: Sequence[tuple[Any, ...]]) -> list[tuple[str, str, StatementLine]]:

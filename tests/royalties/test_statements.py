@@ -183,9 +183,9 @@ def test_statements_read_the_period_in_a_fixed_number_of_queries(catalogue, cust
                     shares=label_and_artist(catalogue, 56, 14))
         if i % 3 == 0:
             refund(line, at("2026-11-11 10:00"))
-    # the month's GROUP BY (in a savepoint, after two settings on PostgreSQL), the parts of one line per group,
-    # tracks, releases, payees
-    with django_assert_max_num_queries(9):
+    # the month's GROUP BY (in a savepoint; on PostgreSQL with its settings read, set and restored), the parts
+    # of one line per group, tracks, releases, payees
+    with django_assert_max_num_queries(10):
         found = statements(NOVEMBER)
     assert sum(line.sold for s in found for line in s.lines) == 2 * 60
     assert sum(line.returned for s in found for line in s.lines) == 2 * 20
@@ -199,6 +199,9 @@ def test_on_postgresql_the_ledger_is_summed_alongside_in_the_same_snapshot(catal
     # given a sale in November
     sell(customer, catalogue.tracks[0], when=at("2026-11-03 10:00"), price_minor=120, vat_minor=20,
          shares=label_and_artist(catalogue, 56, 14))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
+        settings_before = cursor.fetchone()
     with ledger_alongside(NOVEMBER) as ledger:
         # when another sale is made by someone else once the statements' snapshot is taken
         [made] = run_together(1, lambda _: sell(customer, catalogue.tracks[1], when=at("2026-11-04 10:00"),
@@ -207,6 +210,9 @@ def test_on_postgresql_the_ledger_is_summed_alongside_in_the_same_snapshot(catal
         assert not isinstance(made, BaseException), made
         found = statements(NOVEMBER)
         figures = ledger()
+        with connection.cursor() as cursor:  # the month's query settings did not outlive it
+            cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
+            assert cursor.fetchone() == settings_before
     # then the statements and the ledger's figures both read the month as it was, without that sale
     totals = {(s.payee_code, cur): total for s in found for cur, total in s.totals().items()}
     assert totals == figures == {("cache-records", "GBP"): Money(56, "GBP"), ("the-encoders", "GBP"): Money(14, "GBP")}
