@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
+from django.db import connection
 
 from pressplant.accounts.actions import sign_up
 from pressplant.catalogue.models import Release, Track
@@ -164,5 +166,6 @@ def test_lines_split_alike_share_a_parts_key_and_older_lines_are_given_theirs(bu
     # and lines sold before the key existed are given the same keys by the migration that added it
     keys = dict(OrderLine.objects.values_list("pk", "parts_key"))
     OrderLine.objects.update(parts_key=None)
-    importlib.import_module("pressplant.orders.migrations.0004_line_parts_key").key_sold_lines(django_apps, None)
+    migration = importlib.import_module("pressplant.orders.migrations.0004_line_parts_key")
+    migration.key_sold_lines(django_apps, SimpleNamespace(connection=connection))
     assert dict(OrderLine.objects.values_list("pk", "parts_key")) == keys

@@ -2,7 +2,7 @@
 
 from itertools import groupby
 
-from django.db import connection, migrations, models
+from django.db import migrations, models
 
 from pressplant.orders.models import PARTS_KEY_COLUMNS, parts_key
 
@@ -13,9 +13,10 @@ def key_sold_lines(apps, schema_editor):
     """Every line sold before the key existed gets the key of its parts, as place_order now writes it."""
     SalePart = apps.get_model("orders", "SalePart")
     table = apps.get_model("orders", "OrderLine")._meta.db_table
-    rows = SalePart.objects.order_by("line_id", "id").values_list("line_id", *PARTS_KEY_COLUMNS)
+    database = schema_editor.connection
+    rows = SalePart.objects.using(database.alias).order_by("line_id", "id").values_list("line_id", *PARTS_KEY_COLUMNS)
     keyed: list[tuple[int, int]] = []
-    with connection.cursor() as cursor:
+    with database.cursor() as cursor:
         for line_id, parts in groupby(rows.iterator(chunk_size=BATCH * 4), key=lambda row: row[0]):
             keyed.append((parts_key(part[1:] for part in parts), line_id))
             if len(keyed) == BATCH:
