@@ -128,14 +128,17 @@ SELECT line.track_id, line.release_id, line.format_name, o.territory, line.price
 FROM {entry} e
 JOIN {line} line ON line.ledger_entry_id = COALESCE(e.reverses_id, e.id)
 JOIN {order} o ON o.id = line.order_id
-WHERE e.created_at >= %s AND e.created_at < %s AND e.kind IN (%s, %s)
+WHERE e.created_at >= %s AND e.created_at < %s AND e.kind IN (%s, %s) {only}
 GROUP BY line.track_id, line.release_id, line.format_name, o.territory, line.price_minor, line.vat_minor,
          line.parts_key
 """
 """The period's sales and refunds counted per item, format, territory, price and parts_key (lines split
 alike), with one line of each such group: (track, release, format, territory, price, VAT, line id, sold,
-returned). Only sale entries are linked to order lines, so an entry that joins a line is its sale or the
-reversal of that sale."""
+returned); for one payee's statement, only the lines that paid the payee. Only sale entries are linked to
+order lines, so an entry that joins a line is its sale or the reversal of that sale."""
+
+_ONE_PAYEE = "AND line.id IN (SELECT line_id FROM {part} WHERE payee_code = %s)"
+"""For one payee's statement: the lines with a part of theirs."""
 
 PARTS_READ_AT_ONCE = 5_000
 """Lines whose parts one query reads (SQLite takes at most 32,766 parameters)."""
@@ -146,10 +149,13 @@ def _summed(period: Period, payee_code: str | None = None) -> list[tuple[str, st
     groups split alike by one GROUP BY, then each group's payee parts, read from one of its lines, summed per
     statement line (groups of different splits may give the same statement line: a payee's share of a sale
     is often the same under two splits)."""
-    sql = _ALIKE.format(entry=Entry._meta.db_table, line=OrderLine._meta.db_table, order=Order._meta.db_table)
+    only = _ONE_PAYEE.format(part=SalePart._meta.db_table) if payee_code is not None else ""
+    sql = _ALIKE.format(entry=Entry._meta.db_table, line=OrderLine._meta.db_table, order=Order._meta.db_table,
+                        only=only)
     start, end = (connection.ops.adapt_datetimefield_value(moment) for moment in (period.starts_at, period.ends_at))
     with month_scan() as cursor:
-        cursor.execute(sql, [SALE_KIND, SALE_KIND, start, end, SALE_KIND, REVERSAL_KIND])
+        cursor.execute(sql, [SALE_KIND, SALE_KIND, start, end, SALE_KIND, REVERSAL_KIND]
+                       + ([payee_code] if payee_code is not None else []))
         groups = cursor.fetchall()
     parts = _payee_parts([group[6] for group in groups], payee_code)
     summed: dict[tuple[Any, ...], list[Any]] = {}
