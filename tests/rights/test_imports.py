@@ -38,6 +38,7 @@ from tests.rights.ddex_messages import (
     two_disc_album,
     write_message,
 )
+from tests.together import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -706,3 +707,21 @@ def test_a_redelivery_that_leaves_a_track_out_keeps_it_and_says_so(tmp_path: Pat
     assert result.outcome == Outcome.IMPORTED and Track.objects.count() == 3
     assert ("track 1-2 'Middle' (ISRC GBAYE2600002) is not in this message; it stays on the release (tracks are "
             "never removed: buyers keep what they bought)") in result.detail.splitlines()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_messages_for_one_new_release_at_the_same_moment_make_one_release(tmp_path: Path,
+                                                                                media_storage: Path) -> None:
+    # given two messages (their ids differ) delivering the same new album, imported at the same moment, as
+    # two workers would
+    masters = deliver(tmp_path / "drop", two_disc_album())
+    paths = [write_message(tmp_path / "drop", f"message-{n}.xml",
+                           ern382(dataclasses.replace(masters.spec, message_id=f"MSG-{n}"))) for n in (1, 2)]
+    results = run_together(2, lambda n: import_message(paths[n].read_bytes(), source_name=str(paths[n]), via="cli",
+                                                       folder=tmp_path / "drop"))
+    # then one imports the album and the other updates it: one release, its three tracks and masters once
+    assert all(isinstance(r, ImportResult) and r.outcome == Outcome.IMPORTED for r in results), results
+    assert sorted(r.detail.split()[0] for r in results if isinstance(r, ImportResult)) == ["imported", "updated"]
+    release = Release.objects.get()
+    assert release.tracks.count() == 3 and Master.objects.count() == 3
+    assert len(stored_files(media_storage)) == 4

@@ -8,8 +8,10 @@ match every release a careless sender ever sent (DOMAIN §4: validate, never gue
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import Q
 
 from pressplant.catalogue.identifiers import InvalidIdentifier, normalize_barcode, normalize_isrc
@@ -58,6 +60,27 @@ def find_release(message: ErnMessage, release: ReleaseInfo) -> Release | None:
     if found := _by_isrcs(release_isrcs(message, release), upc):
         return found
     return _by_sender_keys(message.sender_party_id, sender_keys(release))
+
+
+def lock_identities(message: ErnMessage) -> None:
+    """Until the transaction ends, hold a lock on every identity of the message's main releases (UPC, the
+    lowest ISRC, the sender's GRid and proprietary ids): two messages about one release are then written one
+    after the other, and the second finds what the first wrote. PostgreSQL takes advisory locks, in one
+    order; SQLite needs none, as its transactions take the database's one write lock when they begin."""
+    if connection.vendor != "postgresql":
+        return
+    keys: set[str] = set()
+    for release in message.releases:
+        if release.is_main:
+            upc = valid_upc(release.icpn)
+            isrcs = release_isrcs(message, release)
+            keys |= {f"upc:{upc}"} if upc else set()
+            keys |= {f"isrc:{min(isrcs)}"} if isrcs else set()
+            keys |= {f"{message.sender_party_id}:{':'.join(key)}" for key in sender_keys(release)}
+    with connection.cursor() as cursor:
+        for key in sorted(keys):
+            digest = hashlib.blake2b(f"pressplant-release:{key}".encode(), digest_size=8).digest()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
 
 
 def find_purged(message: ErnMessage, purged: ReleaseInfo) -> Release:

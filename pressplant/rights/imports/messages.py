@@ -23,7 +23,7 @@ from pressplant.rights.ddex import DdexError, ErnMessage, ReleaseInfo, parse_mes
 from pressplant.rights.imports.deals import deal_targets, replace_deals
 from pressplant.rights.imports.deliveries import Delivery, plan_delivery
 from pressplant.rights.imports.errors import ImportRefused
-from pressplant.rights.imports.identity import check_sender, find_release
+from pressplant.rights.imports.identity import check_sender, find_release, lock_identities
 from pressplant.rights.imports.purges import plan_purge
 from pressplant.rights.imports.releases import write_delivery
 from pressplant.rights.imports.results import ImportResult, Outcome, Verdict
@@ -88,6 +88,8 @@ def import_message(data: bytes, *, source_name: str, via: str, folder: Path | No
     stored = StoredFiles()
     try:
         with transaction.atomic():
+            lock_identities(message)
+            work = _still_current(work, message, folder)
             received = {"source_name": source_name[:500], "via": via[:20], "uploaded_by": user}
             row = _claim(known, data, sha256, message, received)
             if row is None:
@@ -138,6 +140,18 @@ def _prepare_new_release(message: ErnMessage, folder: Path | None) -> NewRelease
     if existing is not None:
         check_sender(existing, message.sender_party_id, "re-delivery")
     return NewRelease(plan_delivery(message, main, folder, existing))
+
+
+def _still_current(work: Work, message: ErnMessage, folder: Path | None) -> Work:
+    """The plan, made again if the release it found (or did not) has changed since: another message about the
+    same release was written in between (two arriving at once, on two workers). Called with the release's
+    identities locked, so the plan made now stays true until this import is written."""
+    if isinstance(work, NewRelease):
+        found = find_release(message, work.delivery.release)
+        planned = work.delivery.existing
+        if (found and found.pk) != (planned and planned.pk):
+            return prepare(message, folder)
+    return work
 
 
 def _main_release(message: ErnMessage) -> ReleaseInfo:
