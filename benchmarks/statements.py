@@ -420,8 +420,7 @@ def _write_line(rows: Rows, ledger: Ledger, customer: Customer, order_id: int, s
         Posting(customer.wallet_account, sales_account, price),
         *(Posting(sales_account, part.account, part.amount) for part in sale.parts)))
     entry_id = _entry(rows, ledger, draft, at)
-    parts = [(p.role, p.account, p.payee_code, p.payee_name, p.amount.amount_minor, p.amount.currency, p.basis[:200])
-             for p in sale.parts]
+    parts = [part.row() for part in sale.parts]
     rows.rows["line"].append((
         line_id, order_id, sale.track_id, sale.release_id, sale.format_name, sale.size_bytes, sale.size_is_exact,
         sale.price_minor, sale.price_minor, sale.currency, sale.basis, sale.vat_minor,

@@ -295,8 +295,7 @@ def _post_sales(customer: Customer, order: Order, lines: list[tuple[OrderLine, _
     sold = [(line, p) for line, p in lines if line.pk in parts]
     if not sold:
         return
-    stored = {line.pk: [(part.role, part.account, part.payee_code, part.payee_name, part.amount.amount_minor,
-                         part.amount.currency, part.basis[:200]) for part in parts[line.pk]] for line, _ in sold}
+    stored = {line.pk: [part.row() for part in parts[line.pk]] for line, _ in sold}
     _insert("orders_salepart", ("line_id", *PARTS_KEY_COLUMNS),
             [(line.pk, *row) for line, _ in sold for row in stored[line.pk]], returning=False)
     _ensure_payees([part for line_parts in parts.values() for part in line_parts if part.role == "mechanical"])

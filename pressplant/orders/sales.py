@@ -229,6 +229,11 @@ class Part:
     payee_name: str = ""
     basis: str = ""
 
+    def row(self) -> tuple[str, str, str, str, int, str, str]:
+        """The part as its SalePart row stores it: PARTS_KEY_COLUMNS, in their order."""
+        return (str(self.role), self.account, self.payee_code, self.payee_name, self.amount.amount_minor,
+                self.amount.currency, self.basis[:200])
+
 
 def sale_parts(split: Split, territory: str) -> list[Part]:
     """Every non-zero part of the split, in receipt order; they sum to the price."""
