@@ -337,8 +337,11 @@ def main() -> int:
 def _print_machine(args: argparse.Namespace, tracks: int, buyers: int, setup_s: float) -> None:
     server = connection.cursor().connection.info.parameter_status("server_version")
     pgbench = subprocess.run(["pgbench", "--version"], capture_output=True, text=True).stdout.strip()
+    threshold = connection.settings_dict["OPTIONS"].get("prepare_threshold")
+    prepared = f"prepared after {threshold} runs" if threshold else "never prepared"
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.python_implementation()} "
           f"{platform.python_version()}; PostgreSQL {server}; baseline: {pgbench}, same server")
+    print(f"statements: {prepared} on a connection (PRESSPLANT_DB_PREPARE)")
     print(f"store: {args.labels} labels, {tracks} tracks, {buyers} funded buyers in "
           f"{len(set(COUNTRIES_BOUGHT_IN))} countries (built in {setup_s:.1f} s); {args.clients} clients, "
           f"{args.seconds:.0f} s each side\n")

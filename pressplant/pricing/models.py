@@ -38,12 +38,15 @@ class ReleaseRules:
 
 
 _CANDIDATES_SQL = """
-SELECT * FROM pricing_pricerule
+SELECT id, label_id, release_id, track_id, currency, pricing_model, track_price_minor, album_price_minor, rate_per_mb,
+       minimum_minor, track_cap_minor, format_rate_multipliers, created_at, updated_at
+FROM pricing_pricerule
 WHERE currency = %s AND ((label_id IS NULL AND release_id IS NULL AND track_id IS NULL)
                          OR release_id = %s OR label_id = %s OR track_id = %s)
 """
 """rule_for's candidates, written by hand: every purchase asks, and the ORM built this query for more
-client CPU than the database spends answering it. A NULL label or track matches no row, as it should."""
+client CPU than the database spends answering it. A NULL label or track matches no row, as it should. The
+columns are named: a statement PostgreSQL keeps prepared fails once a migration adds a column under its *."""
 
 
 class PriceRuleQuerySet(models.QuerySet["PriceRule"]):

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 
 from pressplant.catalogue.models import Label, Release, Track
 from pressplant.money import Money
-from pressplant.pricing.models import NoPriceRule, PriceRule, rule_for
+from pressplant.pricing.models import _CANDIDATES_SQL, NoPriceRule, PriceRule, rule_for
 from pressplant.pricing.quote import PriceModel
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +28,16 @@ def test_the_store_default_is_allofmp3s_2005_price_in_three_currencies(tracks: l
         assert rule.rate_per_mb == Decimal("0.02")
         assert (rule.minimum, rule.track_cap, rule.album_price) == (
             Money(5, currency), Money(99, currency), Money(799, currency))
+
+
+def test_the_hand_written_candidates_read_every_column_of_a_rule(tracks: list[Track]):
+    """Named, not *: a column added later must be added there too, or the rule would be read without it."""
+    rule = flat(10, label=tracks[0].release.label)
+    read = next(row for row in PriceRule.objects.raw(_CANDIDATES_SQL, ["GBP", 0, rule.label_id, None])
+                if row.pk == rule.pk)
+    assert read.get_deferred_fields() == set()
+    assert {f.attname: getattr(read, f.attname) for f in PriceRule._meta.concrete_fields} == {
+        f.attname: getattr(rule, f.attname) for f in PriceRule._meta.concrete_fields}
 
 
 def test_the_most_specific_rule_wins(tracks: list[Track]):
