@@ -13,8 +13,10 @@ tpcb-like -c C -j C -T --seconds`, its tps without connection time. Then C clien
 one-track orders through `place_order` (a fresh Idempotency-Key each, a track the buyer does not own yet)
 for --seconds. The ratio is purchases per second / pgbench tps (target >= 0.25): a purchase is one
 read-check-write transaction like tpcb-like's, with more rows (order, line, entitlement, entry, postings,
-sale parts, six or seven balances). Last, the check: the ledger verifies, the orders written equal the
-purchases the clients counted, and the wallets fell by exactly the orders' totals.
+sale parts, six or seven balances). For both runs the CPU per transaction is split between the client
+processes and, when the server is on this machine, the rest of the machine (PostgreSQL): where the time goes.
+Last, the check: the ledger verifies, the orders written equal the purchases the clients counted, and the
+wallets fell by exactly the orders' totals.
 """
 
 from __future__ import annotations
@@ -25,15 +27,17 @@ import os
 import platform
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -71,6 +75,7 @@ TRACK_PRICES = {"GBP": 99, "EUR": 119, "USD": 129}
 TIER_WHOLESALE = {"GBP": 55, "EUR": 66, "USD": 72}
 TOP_UP_MAJOR = 2_000
 KEY_PREFIX = "bench:"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,50 @@ def _database() -> tuple[dict[str, str], str]:
     if url.password:
         params["password"] = unquote(url.password)
     return params, url.path.lstrip("/")
+
+
+def _busy_cpu_s() -> float | None:
+    """CPU seconds this machine's CPUs have been busy since boot (/proc/stat), or None without /proc."""
+    try:
+        ticks = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except OSError:
+        return None
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds of this process's finished children (the client processes, pgbench)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass(frozen=True)
+class CpuSplit:
+    """Where a run's CPU went: the clients' processes, and the rest of the machine (the server)."""
+
+    clients_s: float
+    rest_s: float | None
+
+    def line(self, per: str, count: int) -> str:
+        clients = f"{self.clients_s * 1000 / count:.2f} ms in the clients"
+        if self.rest_s is None or not _server_is_local():
+            return f"CPU per {per}: {clients}"
+        return f"CPU per {per}: {clients}, {self.rest_s * 1000 / count:.2f} ms in the rest of the machine (PostgreSQL)"
+
+
+def _server_is_local() -> bool:
+    params, _ = _database()
+    return params["host"] in ("", "localhost", "127.0.0.1", "::1") or params["host"].startswith("/")
+
+
+def _measured(run: Callable[[], T]) -> tuple[T, CpuSplit]:
+    """`run`'s result, and the CPU its children and the rest of the machine spent meanwhile."""
+    busy, children, own = _busy_cpu_s(), _children_cpu_s(), time.process_time()
+    result = run()
+    clients = _children_cpu_s() - children
+    after = _busy_cpu_s()
+    rest = None if busy is None or after is None else after - busy - clients - (time.process_time() - own)
+    return result, CpuSplit(clients, rest)
 
 
 def _admin(sql: str) -> None:
@@ -240,8 +289,9 @@ def _serial(assignment: Assignment, count: int) -> tuple[float, float, float]:
     return wall_s * 1000 / count, cpu_s * 1000 / count, len(queries) / counted
 
 
-def _pgbench(clients: int, seconds: float, scale: int) -> float:
-    """pgbench's tpcb-like tps (without initial connection time) on the same server, its own database."""
+def _pgbench(clients: int, seconds: float, scale: int) -> tuple[float, int, CpuSplit]:
+    """pgbench's tpcb-like tps (without initial connection time) on the same server, in its own database,
+    the transactions it ran and where the run's CPU went."""
     params, name = _database()
     bench_db = f"{name}_pgbench"
     _admin(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
@@ -251,15 +301,16 @@ def _pgbench(clients: int, seconds: float, scale: int) -> float:
     try:
         subprocess.run(["pgbench", *where, "-i", "-q", "-s", str(scale), bench_db], check=True, env=env,
                        capture_output=True)
-        run = subprocess.run(["pgbench", *where, "-b", "tpcb-like", "-c", str(clients), "-j", str(clients),
-                              "-T", str(round(seconds)), bench_db], check=True, env=env, capture_output=True,
-                             text=True)
+        run, cpu = _measured(lambda: subprocess.run(
+            ["pgbench", *where, "-b", "tpcb-like", "-c", str(clients), "-j", str(clients), "-T", str(round(seconds)),
+             bench_db], check=True, env=env, capture_output=True, text=True))
     finally:
         _admin(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
     found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", run.stdout)
-    if found is None:
+    processed = re.search(r"number of transactions actually processed: (\d+)", run.stdout)
+    if found is None or processed is None:
         raise RuntimeError(f"pgbench printed no tps:\n{run.stdout}\n{run.stderr}")
-    return float(found.group(1))
+    return float(found.group(1)), int(processed.group(1)), cpu
 
 
 def _wallets() -> dict[str, int]:
@@ -321,11 +372,13 @@ def main() -> int:
     ms, cpu_ms, queries = _serial(assignments[-1], args.serial)
     print(f"one client alone: {ms:.2f} ms per purchase ({cpu_ms:.2f} ms of it the client's CPU), "
           f"{queries:.1f} queries per purchase")
-    tps = _pgbench(args.clients, args.seconds, args.scale)
+    tps, transactions, pgbench_cpu = _pgbench(args.clients, args.seconds, args.scale)
     print(f"pgbench tpcb-like, scale {args.scale}, -c {args.clients} -j {args.clients}: {tps:,.1f} tps")
-    done, errors, wall_s = _concurrent(assignments[:-1], args.seconds)
+    (done, errors, wall_s), purchases_cpu = _measured(lambda: _concurrent(assignments[:-1], args.seconds))
     rate = done / wall_s
     print(f"purchases, {args.clients} clients: {rate:,.1f} per second ({done:,} in {wall_s:.1f} s, {errors} errors)")
+    print("  " + pgbench_cpu.line("pgbench transaction", transactions))
+    print("  " + purchases_cpu.line("purchase", done))
     ratio = rate / tps
     print(f"ratio {ratio:.3f}  target >= 0.25  {'ok' if ratio >= 0.25 else 'BELOW'}")
     problems = _check(done + args.serial + min(args.serial, 100), funded)
