@@ -263,9 +263,10 @@ def cmd_accounts_forget_logins(args: argparse.Namespace, console: Console) -> in
     from pressplant.accounts.actions import forget_old_login_attempts
 
     days = settings.PRESSPLANT_LOGIN_RECORD_DAYS if args.days is None else args.days
-    if days < 1:
-        raise CommandError("--days must be at least 1")
-    deleted = forget_old_login_attempts(days)
+    try:
+        deleted = forget_old_login_attempts(days)
+    except ValueError as refused:
+        raise CommandError(f"--days must be at least 1: {refused}") from None
     if args.json:
         _print_json(console, {"deleted": deleted, "days": days})
     else:

@@ -11,7 +11,6 @@ import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import (
@@ -179,9 +178,9 @@ def _retry_after_seconds(email: str, client_key: str, now: datetime) -> int:
     return max(1, math.ceil(wait_seconds)) if wait_seconds > 0 else 0
 
 
-def forget_old_login_attempts(days: int | None = None) -> int:
-    """Delete the sign-in records older than `days` (default PRESSPLANT_LOGIN_RECORD_DAYS); how many went."""
-    days = settings.PRESSPLANT_LOGIN_RECORD_DAYS if days is None else days
+def forget_old_login_attempts(days: int) -> int:
+    """Delete the sign-in records older than `days` (the store keeps PRESSPLANT_LOGIN_RECORD_DAYS); how many
+    went."""
     if days < 1:
         raise ValueError("sign-in records are kept at least a day (the rate limit reads the last 15 minutes)")
     return forget_login_attempts(timezone.now() - timedelta(days=days))

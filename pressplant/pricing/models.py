@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -38,15 +39,19 @@ class ReleaseRules:
 
 
 _CANDIDATES_SQL = """
-SELECT id, label_id, release_id, track_id, currency, pricing_model, track_price_minor, album_price_minor, rate_per_mb,
-       minimum_minor, track_cap_minor, format_rate_multipliers, created_at, updated_at
-FROM pricing_pricerule
+SELECT {columns} FROM pricing_pricerule
 WHERE currency = %s AND ((label_id IS NULL AND release_id IS NULL AND track_id IS NULL)
                          OR release_id = %s OR label_id = %s OR track_id = %s)
 """
 """rule_for's candidates, written by hand: every purchase asks, and the ORM built this query for more
-client CPU than the database spends answering it. A NULL label or track matches no row, as it should. The
-columns are named: a statement PostgreSQL keeps prepared fails once a migration adds a column under its *."""
+client CPU than the database spends answering it. A NULL label or track matches no row, as it should."""
+
+
+@cache
+def candidates_sql() -> str:
+    """_CANDIDATES_SQL with the model's columns named (not *: a statement PostgreSQL keeps prepared fails
+    once a migration adds a column under its *)."""
+    return _CANDIDATES_SQL.format(columns=", ".join(str(f.column) for f in PriceRule._meta.concrete_fields))
 
 
 class PriceRuleQuerySet(models.QuerySet["PriceRule"]):
@@ -54,7 +59,7 @@ class PriceRuleQuerySet(models.QuerySet["PriceRule"]):
         """The rule that prices `item` in `currency`: the most specific one that exists."""
         track = item if isinstance(item, Track) else None
         release = item.release if isinstance(item, Track) else item
-        rows = list(self.raw(_CANDIDATES_SQL, [currency, release.pk, release.label_id, track.pk if track else None]))
+        rows = list(self.raw(candidates_sql(), [currency, release.pk, release.label_id, track.pk if track else None]))
         if not rows:
             raise NoPriceRule(f"no price rule in {currency} for {item} (and no store default)")
         return min(rows, key=PriceRule.precedence).as_rule()
