@@ -15,9 +15,10 @@ same client (curl -o /dev/null, one connection) downloads that very file, --runs
 Every download is checked (status 200, every byte; the first of each also by SHA-256). The median MB/s of
 each (MB = 10^6 bytes) and its ratio to nginx's are printed; target for the app >= 0.9. A ratio of 1.0
 means the app delivers a cached file as fast as a static web server; loopback leaves no network to hide
-behind, so this is the worst case: on a real link the wire, not the server, sets the pace. The last column,
-the CPU time the serving processes spent per GB sent, hardly moves when other work shares the machine, so
-it still compares the servers when the MB/s do not.
+behind, so this is the worst case: on a real link the wire, not the server, sets the pace. The CPU time
+the serving processes spent per GB sent hardly moves when other work shares the machine, so it still
+compares the servers when the MB/s do not; the last column, the median time to the first byte, is what the
+app's check of each request (link, buyer, entitlement, cached file) adds before the bytes flow.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def main() -> int:
             "x-accel": Server(from_store(front.base), (front, behind)),
         }
         _check_bytes(servers, rendition)
-        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in servers}
+        runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in servers}
         for _ in range(args.runs):  # alternating, so a busy moment of the machine hits every server alike
             for name, server in servers.items():
                 runs[name].append(_timed(server, rendition))
@@ -96,14 +97,14 @@ def main() -> int:
     return 0
 
 
-def _timed(server: Server, rendition: Rendition) -> tuple[float, float]:
-    """One download to /dev/null: (MB/s, server CPU seconds per GB)."""
+def _timed(server: Server, rendition: Rendition) -> tuple[float, float, float]:
+    """One download to /dev/null: (MB/s, server CPU seconds per GB, milliseconds to the first byte)."""
     cpu_seconds = server.cpu_seconds()
     fetched = server.fetch("/dev/null")
     cpu_seconds = server.cpu_seconds() - cpu_seconds
     if (fetched.status, fetched.size_bytes) != (200, rendition.size_bytes):
         raise RuntimeError(f"{fetched.status}, {fetched.size_bytes} of {rendition.size_bytes} bytes")
-    return fetched.bytes_per_second / 1e6, cpu_seconds / (fetched.size_bytes / 1e9)
+    return fetched.bytes_per_second / 1e6, cpu_seconds / (fetched.size_bytes / 1e9), fetched.first_byte_s * 1000
 
 
 def _check_bytes(servers: dict[str, Server], rendition: Rendition) -> None:
@@ -118,18 +119,20 @@ def _check_bytes(servers: dict[str, Server], rendition: Rendition) -> None:
             out.unlink()
 
 
-def _report(args: argparse.Namespace, file: Path, runs: dict[str, list[tuple[float, float]]]) -> None:
+def _report(args: argparse.Namespace, file: Path, runs: dict[str, list[tuple[float, float, float]]]) -> None:
     print(store.machine_line())
     print(f"file: a cached {args.format} rendition of {args.seconds:.0f} s, {file.stat().st_size / 1e6:.1f} MB; "
           f"client: curl, one connection; {args.runs} runs each, alternating; nginx {store.nginx_version()} "
           f"(sendfile on, tcp_nopush on)")
-    speeds = {name: [speed for speed, _ in values] for name, values in runs.items()}
+    speeds = {name: [speed for speed, _, _ in values] for name, values in runs.items()}
     baseline = statistics.median(speeds["nginx"])
-    print(f"{'server':<10}{'median MB/s':>13}{'best MB/s':>11}{'ratio':>8}{'server CPU s/GB':>17}")
+    print(f"{'server':<10}{'median MB/s':>13}{'best MB/s':>11}{'ratio':>8}{'server CPU s/GB':>17}{'first byte ms':>15}")
     for name, values in runs.items():
         median = statistics.median(speeds[name])
-        cpu = statistics.median(cpu for _, cpu in values)
-        print(f"{name:<10}{median:>13.0f}{max(speeds[name]):>11.0f}{median / baseline:>8.3f}{cpu:>17.2f}")
+        cpu = statistics.median(cpu for _, cpu, _ in values)
+        first_byte_ms = statistics.median(first for _, _, first in values)
+        print(f"{name:<10}{median:>13.0f}{max(speeds[name]):>11.0f}{median / baseline:>8.3f}{cpu:>17.2f}"
+              f"{first_byte_ms:>15.1f}")
     app, accel = statistics.median(speeds["app"]) / baseline, statistics.median(speeds["x-accel"]) / baseline
     print(f"app (embedded, streams itself) / nginx static      {app:.3f}  target >= 0.9  {store.verdict(app, 0.9)}")
     print(f"x-accel (nginx in front of the app) / nginx static  {accel:.3f}  target >= 0.9  "

@@ -321,16 +321,19 @@ class Fetched:
     size_bytes: int
     bytes_per_second: float
     seconds: float
+    first_byte_s: float
+    """From the request's start to the first byte of the body (curl's time_starttransfer)."""
 
 
 def curl(url: str, *, authorization: str = "", output: str = "/dev/null") -> Fetched:
     """One GET by curl (an independent client, the same for every server), the body to `output`."""
-    command = [CURL, "-s", "-o", output, "-w", "%{http_code} %{size_download} %{speed_download} %{time_total}"]
+    command = [CURL, "-s", "-o", output, "-w",
+               "%{http_code} %{size_download} %{speed_download} %{time_total} %{time_starttransfer}"]
     if authorization:
         command += ["-H", f"Authorization: {authorization}"]
     result = subprocess.run([*command, url], capture_output=True, text=True, timeout=600)
-    code, size, speed, seconds = result.stdout.split()
-    return Fetched(int(code), int(size), float(speed), float(seconds))
+    code, size, speed, seconds, first_byte_s = result.stdout.split()
+    return Fetched(int(code), int(size), float(speed), float(seconds), float(first_byte_s))
 
 
 # -- numbers ---------------------------------------------------------------------------------------

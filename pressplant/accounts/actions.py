@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from pressplant.accounts.countries import find_country
-from pressplant.accounts.models import ApiToken, Customer, LoginAttempt
+from pressplant.accounts.models import ApiToken, Customer, LoginAttempt, live_token
 
 if TYPE_CHECKING:
     from django.contrib.auth.password_validation import PasswordValidator  # a Protocol of the type stubs
@@ -221,11 +221,7 @@ def customer_for_token(token: str) -> Customer | None:
 
     The use is noted at most once a minute (TOKEN_USE_INTERVAL): a download client sending hundreds of
     requests must not write a row (and, on SQLite, take the write lock) for each."""
-    row = (
-        ApiToken.objects.select_related("customer__user")
-        .filter(token_sha256=_token_sha256(token), revoked_at__isnull=True, customer__user__is_active=True)
-        .first()
-    )
+    row = live_token(_token_sha256(token))
     if row is None:
         return None
     now = timezone.now()

@@ -7,11 +7,14 @@ the migration backs that with a unique index on ``lower(email)``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from django.conf import settings
-from django.db import models
+from django.contrib.auth import get_user_model
+from django.db import connection, models
 
 from pressplant.accounts.countries import COUNTRIES
+from pressplant.operations.rows import columns_of, instances_from_row
 
 
 class Customer(models.Model):
@@ -86,3 +89,24 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+def live_token(token_sha256: str) -> ApiToken | None:
+    """The unrevoked token of an active user with this hash, its customer and user loaded; None if there is
+    none. Written by hand: every API call and download asks, and the ORM's query building for this
+    three-table read cost several times the database's answer."""
+    user_model = get_user_model()
+    users = user_model._meta.db_table
+    sql = (f"SELECT {columns_of(ApiToken)}, {columns_of(Customer)}, {columns_of(user_model)} "  # noqa: S608
+           "FROM accounts_apitoken JOIN accounts_customer ON accounts_customer.id = accounts_apitoken.customer_id "
+           f"JOIN {users} ON {users}.id = accounts_customer.user_id "
+           f"WHERE accounts_apitoken.token_sha256 = %s AND accounts_apitoken.revoked_at IS NULL "
+           f"AND {users}.is_active")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token_sha256])  # table and column names from the models, the value a parameter
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token, customer, user = instances_from_row((ApiToken, Customer, user_model), row)
+    token.customer, customer.user = customer, user
+    return cast(ApiToken, token)

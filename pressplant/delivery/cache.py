@@ -34,7 +34,7 @@ from pressplant.audio.metadata import TrackTags
 from pressplant.audio.transcode import ENGINE_VERSION, transcode
 from pressplant.catalogue.models import Track
 from pressplant.delivery import actions
-from pressplant.delivery.models import Rendition
+from pressplant.delivery.models import Rendition, ready_rendition
 from pressplant.operations import metrics
 
 CACHE_KEY_VERSION = "1"
@@ -198,8 +198,7 @@ def cached_rendition(track: Track, format_name: str) -> Rendition | None:
     """The READY rendition of `track` in `format_name` with today's tags, if one is cached (no encode)."""
     fmt = get_format(format_name)
     version = tag_version(track.track_tags(), track.release.cover_sha256, fmt)
-    return Rendition.objects.ready().filter(master_id=track.master_id, format_name=fmt.name,
-                                            tag_version=version).first()
+    return ready_rendition(track.master_id, fmt.name, version)
 
 
 def exact_sizes(tracks: list[Track], format_name: str) -> dict[int, int]:

@@ -14,21 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
 from django.db import connection
 
 from pressplant.catalogue.models import Master, Release, Track
 from pressplant.money import Money, MoneyError, from_rate
+from pressplant.operations.rows import columns_of, instances_from_row
 from pressplant.rights import ddex
 from pressplant.rights.availability import Availability, Status, is_sellable
 from pressplant.rights.models import (
     Deal,
     Licence,
     PriceTier,
-    columns_of,
     deals_of,
-    instance_from_row,
     tier_wholesale_minor,
 )
 
@@ -166,11 +165,6 @@ def track_for_sale(track_id: int) -> Track | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    loaded: list[Any] = []
-    for model in _FOR_SALE:
-        width = len(model._meta.concrete_fields)
-        values, row = row[:width], row[width:]
-        loaded.append(instance_from_row(model, values) if values[0] is not None else None)  # no licence: None
-    track, release, master, licence = loaded
+    track, release, master, licence = instances_from_row(_FOR_SALE, row)  # no licence: None
     track.release, track.master, release.licence = release, master, licence
     return cast(Track, track)

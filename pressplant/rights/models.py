@@ -6,10 +6,9 @@ The reading of these rows is pure (`availability`, `split`); this module only st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any, ClassVar, cast, overload
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.db import connection, models
 from django.db.models import Q
 
 from pressplant.catalogue.models import Label, Release, Track
+from pressplant.operations.rows import columns_of, instance_from_row
 from pressplant.rights import ddex
 from pressplant.rights.split import WHOLE_BP
 
@@ -349,34 +349,3 @@ def existing_payee_codes(codes: Sequence[str]) -> set[str]:
         cursor.execute(f"SELECT code FROM rights_payee WHERE code IN ({', '.join(['%s'] * len(codes))})",  # noqa: S608
                        list(codes))
         return {code for (code,) in cursor.fetchall()}
-
-
-def columns_of(model: type[models.Model], alias: str | None = None) -> str:
-    """The model's columns, in field order, as a SELECT list (for instance_from_row)."""
-    table = alias or model._meta.db_table
-    return ", ".join(f"{table}.{field.column}" for field in model._meta.concrete_fields)
-
-
-def instance_from_row(model: type[models.Model], values: Sequence[object]) -> models.Model:
-    """A model instance from its columns as read by hand, through the same converters as the ORM's
-    (SQLite returns dates and JSON as text). `values` are columns_of(model)'s."""
-    converted = [value if value is None else _convert(value, converters)
-                 for value, converters in zip(values, _converters(model, connection.vendor), strict=True)]
-    return model.from_db(connection.alias, [field.attname for field in model._meta.concrete_fields], converted)
-
-
-def _convert(value: object, converters: Sequence[tuple[Callable[..., Any], Any]]) -> object:
-    for converter, column in converters:
-        value = converter(value, column, connection)
-    return value
-
-
-@cache
-def _converters(model: type[models.Model], vendor: str) -> list[list[tuple[Callable[..., Any], Any]]]:
-    """Each concrete field's converters on this database, as the ORM's compiler applies them."""
-    found = []
-    for field in model._meta.concrete_fields:
-        column = field.get_col(model._meta.db_table)
-        found.append([(converter, column) for converter in
-                      connection.ops.get_db_converters(column) + field.get_db_converters(connection)])
-    return found

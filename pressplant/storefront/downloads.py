@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 from pressplant.accounts.actions import customer_for_token
 from pressplant.accounts.models import Customer
 from pressplant.audio.formats import get_format
-from pressplant.catalogue.models import Release, Track
+from pressplant.catalogue.models import Release, track_with_release
 from pressplant.delivery.albums import stream_release_zip, track_file_name, zip_file_name
 from pressplant.delivery.links import read_token
 from pressplant.delivery.responses import attachment, stored_file_response
@@ -64,9 +64,8 @@ def _not_open(entitlement: Entitlement) -> HttpResponse | None:
 
 
 def _track(request: HttpRequest, customer: Customer, grant: DownloadGrant) -> HttpResponseBase:
-    track = Track.objects.select_related("release", "release__label", "master").filter(pk=grant.item_id).first()
-    entitlement = None if track is None else Entitlement.objects.covering_track(customer, track).filter(
-        format_name=grant.format_name).first()
+    track = track_with_release(grant.item_id)
+    entitlement = None if track is None else Entitlement.objects.covering_download(customer, track, grant.format_name)
     if track is None or entitlement is None:
         return _forbidden("you have not bought this track in this format")
     if refused := _not_open(entitlement):

@@ -188,6 +188,24 @@ def test_tokens_resolve_until_revoked(customer: Customer, clock: Clock):
     assert actions.revoke_token(token) is False
 
 
+def test_a_token_resolves_to_its_customer_and_user_as_the_orm_loads_them_until_the_user_is_deactivated(
+        customer: Customer):
+    token = actions.issue_token(customer)
+    resolved = actions.customer_for_token(token)
+    expected = Customer.objects.select_related("user").get()
+
+    assert resolved is not None
+    assert _fields(resolved) == _fields(expected) and _fields(resolved.user) == _fields(expected.user)
+    assert resolved.email == "ada@example.com"
+
+    User.objects.filter(pk=customer.user_id).update(is_active=False)
+    assert actions.customer_for_token(token) is None
+
+
+def _fields(instance: object) -> dict[str, object]:
+    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+
 def test_unknown_tokens_resolve_to_nobody(customer: Customer):
     actions.issue_token(customer)
     assert actions.customer_for_token("made-up") is None

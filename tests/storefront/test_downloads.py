@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
-from pressplant.accounts.actions import issue_token, sign_up
+from pressplant.accounts.actions import issue_token, revoke_token, sign_up
 from pressplant.catalogue.models import Release
 from pressplant.delivery.links import download_path, download_token
-from pressplant.orders.actions import OrderItem, place_order
+from pressplant.orders.actions import OrderItem, place_order, refund_order
+from pressplant.orders.models import Entitlement, Order
 from tests.independent import decoded_samples
 from tests.orders.conftest import PASSWORD, fund
 
@@ -73,6 +77,49 @@ def test_other_accounts_tampered_expired_and_unbought_links_get_403_and_no_bytes
     for client, path in cases:
         response = client.get(path)
         assert response.status_code == 403 and b"RIFF" not in _body(response) and b"ID3" not in _body(response)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_track_of_an_album_bought_whole_downloads_by_its_own_link_even_once_the_album_is_off_sale(
+        bought, tracks, tmp_path, flushable_ledger):
+    Release.objects.update(status=Release.Status.QUARANTINED, quarantine_reason="withdrawn by the label")
+    response = _client(bought).get(download_path(bought.pk, "track", tracks[1].pk, "flac"))
+    assert response.status_code == 200
+    out = tmp_path / "two.flac"
+    out.write_bytes(_body(response))
+    assert decoded_samples(out) == 44_100
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_track_bought_before_its_album_was_pre_ordered_downloads_while_the_rest_waits(
+        buyer, tracks, flushable_ledger):
+    fund(buyer, 10_000)
+    release = Release.objects.get()
+    place_order(buyer, [OrderItem("flac", track_id=tracks[0].pk)], "the-single")
+    place_order(buyer, [OrderItem("flac", release_id=release.pk)], "the-album")
+    Entitlement.objects.filter(release=release).update(available_at=timezone.now() + timedelta(days=30))
+
+    single = _client(buyer).get(download_path(buyer.pk, "track", tracks[0].pk, "flac"))
+    waiting = _client(buyer).get(download_path(buyer.pk, "track", tracks[1].pk, "flac"))
+
+    assert single.status_code == 200 and _body(single)[:4] == b"fLaC"
+    assert waiting.status_code == 403 and "pre-ordered: the download opens on" in waiting.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refunded_purchase_a_revoked_token_and_a_deactivated_buyer_get_403(bought, tracks):
+    path = download_path(bought.pk, "track", tracks[0].pk, "mp3-v0")
+    revoked, kept = issue_token(bought), issue_token(bought)
+    revoke_token(revoked)
+    refused = Client().get(path, headers={"Authorization": f"Bearer {revoked}"})
+    assert refused.status_code == 403 and "sign in" in refused.content.decode()
+
+    refund_order(Order.objects.get(customer=bought), "refund-1")
+    refunded = Client().get(path, headers={"Authorization": f"Bearer {kept}"})
+    assert refunded.status_code == 403 and "you have not bought this track" in refunded.content.decode()
+
+    User.objects.filter(pk=bought.user_id).update(is_active=False)
+    assert Client().get(path, headers={"Authorization": f"Bearer {kept}"}).status_code == 403
 
 
 @pytest.mark.django_db(transaction=True)
