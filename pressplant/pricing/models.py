@@ -10,14 +10,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from typing import cast
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Q
 
 from pressplant.audio.formats import FORMATS
 from pressplant.catalogue.models import Label, Release, Track
 from pressplant.money import CURRENCY_EXPONENTS, Money, MoneyError
+from pressplant.operations.rows import columns_of, instance_from_row
 from pressplant.pricing import quote
 
 
@@ -51,18 +53,24 @@ client CPU than the database spends answering it. A NULL label or track matches 
 def candidates_sql() -> str:
     """_CANDIDATES_SQL with the model's columns named (not *: a statement PostgreSQL keeps prepared fails
     once a migration adds a column under its *)."""
-    return _CANDIDATES_SQL.format(columns=", ".join(str(f.column) for f in PriceRule._meta.concrete_fields))
+    return _CANDIDATES_SQL.format(columns=columns_of(PriceRule))
 
 
 class PriceRuleQuerySet(models.QuerySet["PriceRule"]):
     def rule_for(self, item: Track | Release, currency: str) -> quote.PriceRule:
         """The rule that prices `item` in `currency`: the most specific one that exists."""
         track = item if isinstance(item, Track) else None
-        release = item.release if isinstance(item, Track) else item
-        rows = list(self.raw(candidates_sql(), [currency, release.pk, release.label_id, track.pk if track else None]))
+        rows = self.candidates(item.release if isinstance(item, Track) else item, track, currency)
         if not rows:
             raise NoPriceRule(f"no price rule in {currency} for {item} (and no store default)")
         return min(rows, key=PriceRule.precedence).as_rule()
+
+    def candidates(self, release: Release, track: Track | None, currency: str) -> list[PriceRule]:
+        """Every rule in `currency` that could price `track` (or `release`, without one): the track's,
+        the release's, the label's and the store default."""
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(candidates_sql(), [currency, release.pk, release.label_id, track.pk if track else None])
+            return [cast(PriceRule, instance_from_row(PriceRule, row)) for row in cursor.fetchall()]
 
     def rules_for_release(self, release: Release, tracks: Iterable[Track], currency: str) -> ReleaseRules:
         """What rule_for() says of `release` and of each of its `tracks`, read in one query: a track's own

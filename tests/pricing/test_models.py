@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 
 from pressplant.catalogue.models import Label, Release, Track
 from pressplant.money import Money
-from pressplant.pricing.models import NoPriceRule, PriceRule, candidates_sql, rule_for
+from pressplant.pricing.models import NoPriceRule, PriceRule, rule_for
 from pressplant.pricing.quote import PriceModel
 
 pytestmark = pytest.mark.django_db
@@ -33,11 +33,13 @@ def test_the_store_default_is_allofmp3s_2005_price_in_three_currencies(tracks: l
 def test_the_hand_written_candidates_read_every_column_of_a_rule(tracks: list[Track]):
     """The columns named, not *: every one of the model's, so nothing is read later, field by field."""
     rule = flat(10, label=tracks[0].release.label)
-    read = next(row for row in PriceRule.objects.raw(candidates_sql(), ["GBP", 0, rule.label_id, None])
-                if row.pk == rule.pk)
-    assert read.get_deferred_fields() == set()
+    rule.format_rate_multipliers = {"flac": "0.5"}
+    rule.save()
+    read = next(row for row in PriceRule.objects.candidates(tracks[0].release, None, "GBP") if row.pk == rule.pk)
+    expected = PriceRule.objects.get(pk=rule.pk)  # as the ORM loads it
+    assert read.get_deferred_fields() == set() and read.format_rate_multipliers == {"flac": "0.5"}
     assert {f.attname: getattr(read, f.attname) for f in PriceRule._meta.concrete_fields} == {
-        f.attname: getattr(rule, f.attname) for f in PriceRule._meta.concrete_fields}
+        f.attname: getattr(expected, f.attname) for f in PriceRule._meta.concrete_fields}
 
 
 def test_the_most_specific_rule_wins(tracks: list[Track]):
