@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from pressplant.accounts.actions import customer_for_token
-from pressplant.accounts.models import Customer
+from pressplant.accounts.models import Customer, customer_of
 from pressplant.audio.formats import get_format
 from pressplant.catalogue.models import Release, track_with_release
 from pressplant.delivery.albums import stream_release_zip, track_file_name, zip_file_name
@@ -33,7 +33,7 @@ def request_customer(request: HttpRequest) -> Customer | None:
         return customer_for_token(header.removeprefix("Bearer ").strip())
     user = request.user
     if user.is_authenticated:
-        return Customer.objects.filter(user=user).first()
+        return customer_of(user)
     return None
 
 
