@@ -201,8 +201,8 @@ class EntitlementQuerySet(models.QuerySet["Entitlement"]):
     def held(self, customer: Customer, *, track: Track | None = None, release: Release | None = None
              ) -> list[tuple[str, int | None, int]]:
         """(format, track id, price paid) of the customer's live entitlements covering `track` (the track
-        or its whole release) or `release`. Written by hand: every purchase asks,
-        and the ORM's query building cost more than the database's answer."""
+        or its whole release) or `release`. Written by hand: every purchase asks, and the ORM's query
+        building cost more than the database's answer."""
         if track is not None:
             covering, params = "(e.track_id = %s OR e.release_id = %s)", [track.pk, track.release_id]
         else:

@@ -12,6 +12,7 @@ from pressplant.accounts.models import ApiToken, Customer, LoginAttempt
 from pressplant.accounts.tasks import forget_old_sign_ins
 from pressplant.money import CURRENCY_EXPONENTS
 from tests.accounts.conftest import PASSWORD, Clock
+from tests.rows import loaded_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -195,15 +196,12 @@ def test_a_token_resolves_to_its_customer_and_user_as_the_orm_loads_them_until_t
     expected = Customer.objects.select_related("user").get()
 
     assert resolved is not None
-    assert _fields(resolved) == _fields(expected) and _fields(resolved.user) == _fields(expected.user)
+    assert loaded_fields(resolved) == loaded_fields(expected)
+    assert loaded_fields(resolved.user) == loaded_fields(expected.user)
     assert resolved.email == "ada@example.com"
 
     User.objects.filter(pk=customer.user_id).update(is_active=False)
     assert actions.customer_for_token(token) is None
-
-
-def _fields(instance: object) -> dict[str, object]:
-    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
 
 
 def test_unknown_tokens_resolve_to_nobody(customer: Customer):

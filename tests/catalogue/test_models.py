@@ -7,12 +7,9 @@ import pytest
 
 from pressplant.catalogue.models import Artist, Release, Track, track_with_release
 from tests.delivery.conftest import album_tree, tracks  # noqa: F401  (the ingested three-track album)
+from tests.rows import loaded_fields
 
 pytestmark = pytest.mark.django_db
-
-
-def _fields(instance: object) -> dict[str, object]:
-    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
 
 
 def test_a_track_with_its_release_label_and_master_loads_as_the_orm_does(tracks):  # noqa: F811
@@ -20,9 +17,9 @@ def test_a_track_with_its_release_label_and_master_loads_as_the_orm_does(tracks)
     expected = Track.objects.select_related("release__label", "master").get(pk=tracks[1].pk)
 
     assert loaded is not None
-    assert _fields(loaded) == _fields(expected)
-    assert _fields(loaded.release) == _fields(expected.release)
-    assert _fields(loaded.master) == _fields(expected.master) and isinstance(loaded.master.probe, dict)
+    assert loaded_fields(loaded) == loaded_fields(expected)
+    assert loaded_fields(loaded.release) == loaded_fields(expected.release)
+    assert loaded_fields(loaded.master) == loaded_fields(expected.master) and isinstance(loaded.master.probe, dict)
     assert loaded.release.label is not None and loaded.release.label.name == "Cache Records"
     assert track_with_release(tracks[-1].pk + 1000) is None
 

@@ -24,6 +24,7 @@ from pressplant.delivery import actions, cache
 from pressplant.delivery.cache import get_or_create_rendition
 from pressplant.delivery.models import Rendition
 from tests.delivery import workers
+from tests.rows import loaded_fields
 from tests.together import run_together
 
 
@@ -77,13 +78,9 @@ def test_new_tags_make_a_new_rendition(tracks, encodes):
     assert after.pk != before.pk and after.tag_version != before.tag_version
     assert encodes == ["flac", "flac"]
     cached = cache.cached_rendition(tracks[1], "flac")  # the file with today's tags, read as the ORM reads it
-    assert cached is not None and _fields(cached) == _fields(Rendition.objects.get(pk=after.pk))
+    assert cached is not None and loaded_fields(cached) == loaded_fields(Rendition.objects.get(pk=after.pk))
     Rendition.objects.filter(pk=after.pk).update(status=Rendition.Status.BUILDING)
     assert cache.cached_rendition(tracks[1], "flac") is None  # one being rebuilt is not served
-
-
-def _fields(instance: object) -> dict[str, object]:
-    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
 
 
 @pytest.mark.django_db

@@ -23,14 +23,11 @@ from pressplant.rights.models import (
     split_rows,
 )
 from tests.delivery.conftest import album_tree, tracks  # noqa: F401  (the ingested three-track album)
+from tests.rows import loaded_fields
 
 pytestmark = pytest.mark.django_db
 
 SENDER = "PADPIDA2026113001Z"
-
-
-def _fields(instance: object) -> dict[str, object]:
-    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
 
 
 def _licensed(release: Release, track: Track) -> None:
@@ -54,10 +51,10 @@ def test_a_track_for_sale_loads_the_track_release_master_and_licence_as_the_orm_
     expected = Track.objects.select_related("release__licence", "master").get(pk=track.pk)
 
     assert loaded is not None
-    assert _fields(loaded) == _fields(expected)
-    assert _fields(loaded.release) == _fields(expected.release)
-    assert _fields(loaded.master) == _fields(expected.master) and isinstance(loaded.master.probe, dict)
-    assert _fields(loaded.release.licence) == _fields(expected.release.licence)
+    assert loaded_fields(loaded) == loaded_fields(expected)
+    assert loaded_fields(loaded.release) == loaded_fields(expected.release)
+    assert loaded_fields(loaded.master) == loaded_fields(expected.master) and isinstance(loaded.master.probe, dict)
+    assert loaded_fields(loaded.release.licence) == loaded_fields(expected.release.licence)
 
 
 def test_a_track_of_the_operators_own_catalogue_has_no_licence_and_a_quarantined_one_is_not_for_sale(tracks):  # noqa: F811
@@ -80,8 +77,8 @@ def test_deals_and_their_tiers_are_read_as_the_orm_reads_them(tracks):  # noqa: 
     priced = deals_of(track.release_id, track.pk, tiers_of=(SENDER, "EUR"))
 
     expected = list(Deal.objects.filter(release=track.release).order_by("id"))
-    assert [_fields(deal) for deal in every] == [_fields(deal) for deal in expected]
-    assert [_fields(deal) for deal in for_track] == [_fields(deal) for deal in expected]
+    assert [loaded_fields(deal) for deal in every] == [loaded_fields(deal) for deal in expected]
+    assert [loaded_fields(deal) for deal in for_track] == [loaded_fields(deal) for deal in expected]
     assert [minor for _, minor in priced] == [None, 66]
     assert deals_of(track.release_id, tiers_of=(SENDER, "USD"))[1][1] is None
 
@@ -100,7 +97,7 @@ def test_an_agreement_and_the_splits_are_read_with_their_payees(tracks):  # noqa
     agreement = agreement_of_label(label.pk)
 
     expected = LabelAgreement.objects.select_related("payee").get(label=label)
-    assert agreement is not None and _fields(agreement) == _fields(expected)
+    assert agreement is not None and loaded_fields(agreement) == loaded_fields(expected)
     assert agreement.share_rate == Decimal("0.6550") and agreement.use_wholesale_price is False
     assert model_to_dict(agreement.payee) == model_to_dict(expected.payee)
     assert agreement_of_label(label.pk + 1) is None
