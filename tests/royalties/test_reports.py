@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -85,6 +87,11 @@ def test_a_months_reports_agree_with_the_ledger_and_refunds_land_in_their_month(
         ("refund", "-1", "EUR", "DE")]
 
 
+def _undated_names(folder: Path) -> list[str]:
+    """The file names in `folder`, a DSR's without the second it was made."""
+    return sorted(re.sub(r"_\d{8}T\d{6}(?=\.tsv$)", "", path.name) for path in folder.iterdir())
+
+
 def test_the_statement_command_writes_every_file_and_prints_the_totals(month_of_sales, tmp_path, capsys,
                                                                        monkeypatch):
     monkeypatch.setattr("pressplant.cli.setup_django", lambda: None)  # the test database is ready
@@ -92,9 +99,11 @@ def test_the_statement_command_writes_every_file_and_prints_the_totals(month_of_
     assert main(["royalties", "statement", "--period", "2026-11", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "every total equals the ledger's payable postings" in printed and "prs-for-music" in printed
-    assert main(["royalties", "statement", "--period", "2026-11", "--out", str(out), "--json"]) == 0
+    again = tmp_path / "again"  # a folder of its own: a DSR's name carries the second it was made
+    assert main(["royalties", "statement", "--period", "2026-11", "--out", str(again), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["ok"] and sorted(report["files"]) == sorted(str(p) for p in out.iterdir())
+    assert report["ok"] and sorted(report["files"]) == sorted(str(p) for p in again.iterdir())
+    assert _undated_names(again) == _undated_names(out)  # the same files as the first run wrote
     assert {row["payee"] for row in report["payees"]} >= {f"label-{month_of_sales.label_id}", "gema"}
     assert main(["royalties", "statement", "--period", "Nov 2026", "--out", str(out)]) == 1
     assert "write the month as YYYY-MM" in capsys.readouterr().err
