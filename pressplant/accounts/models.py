@@ -15,7 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, models
 
 from pressplant.accounts.countries import COUNTRIES
-from pressplant.operations.rows import columns_of, instance_from_row, instances_from_row
+from pressplant.operations.rows import columns_of, instances_from_row, read_one
 
 
 class Customer(models.Model):
@@ -97,12 +97,9 @@ def customer_of(user: AbstractBaseUser) -> Customer | None:
     `createsuperuser`), with `user` as its user. Written by hand: every page and download of a signed-in
     buyer asks, and the ORM's query building cost more than the database's answer."""
     sql = f"SELECT {columns_of(Customer)} FROM accounts_customer WHERE user_id = %s"  # noqa: S608  (model's names)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk])
-        row = cursor.fetchone()
-    if row is None:
+    customer = read_one(Customer, sql, [user.pk])
+    if customer is None:
         return None
-    customer = cast(Customer, instance_from_row(Customer, row))
     customer.user = user  # type: ignore[assignment]  # the request's user, already read: no second read
     return customer
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import cast
-
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q
 
 from pressplant.catalogue.models import Master
-from pressplant.operations.rows import columns_of, instance_from_row
+from pressplant.operations.rows import columns_of, read_one
 
 
 class RenditionQuerySet(models.QuerySet["Rendition"]):
@@ -67,7 +65,4 @@ def ready_rendition(master_id: int, format_name: str, tag_version: str) -> Rendi
     times the database's answer."""
     sql = (f"SELECT {columns_of(Rendition)} FROM delivery_rendition WHERE status = %s "  # noqa: S608
            "AND master_id = %s AND format_name = %s AND tag_version = %s")  # unique: one at most
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [Rendition.Status.READY.value, master_id, format_name, tag_version])
-        row = cursor.fetchone()
-    return None if row is None else cast(Rendition, instance_from_row(Rendition, row))
+    return read_one(Rendition, sql, [Rendition.Status.READY.value, master_id, format_name, tag_version])

@@ -10,23 +10,42 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models
 
+_Model = TypeVar("_Model", bound=models.Model)
 
+
+@cache
 def columns_of(model: type[models.Model], alias: str | None = None) -> str:
-    """The model's columns, in field order, as a SELECT list (for instance_from_row)."""
+    """The model's columns, in field order, as a SELECT list (for instance_from_row). Kept once made: the
+    hand-written reads name them on every call."""
     table = alias or model._meta.db_table
     return ", ".join(f"{table}.{field.column}" for field in model._meta.concrete_fields)
 
 
-def instance_from_row(model: type[models.Model], values: Sequence[object]) -> models.Model:
+def instance_from_row(model: type[_Model], values: Sequence[object]) -> _Model:
     """A model instance from its columns as read by hand, through the same converters as the ORM's.
     `values` are columns_of(model)'s."""
     converted = [value if value is None else _convert(value, converters)
                  for value, converters in zip(values, _converters(model, connection.vendor), strict=True)]
     return model.from_db(connection.alias, [field.attname for field in model._meta.concrete_fields], converted)
+
+
+def read_one(model: type[_Model], sql: str, params: Sequence[Any]) -> _Model | None:
+    """The instance in the first row `sql` answers (it selects columns_of(model)), or None without one."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else instance_from_row(model, row)
+
+
+def read_all(model: type[_Model], sql: str, params: Sequence[Any]) -> list[_Model]:
+    """An instance for every row `sql` answers (it selects columns_of(model))."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [instance_from_row(model, row) for row in cursor.fetchall()]
 
 
 def instances_from_row(joined: Sequence[type[models.Model]], row: Sequence[object]) -> list[Any]:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar, cast
+from typing import ClassVar
 
 from django.db import connections, models
 from django.db.models import Q
@@ -16,7 +16,7 @@ from pressplant.accounts.countries import COUNTRIES
 from pressplant.accounts.models import Customer
 from pressplant.catalogue.models import Release, Track
 from pressplant.money import Money
-from pressplant.operations.rows import columns_of, instance_from_row
+from pressplant.operations.rows import columns_of, read_one
 
 
 class TransitionError(Exception):
@@ -193,10 +193,7 @@ class EntitlementQuerySet(models.QuerySet["Entitlement"]):
                "WHERE customer_id = %s AND revoked_at IS NULL AND format_name = %s "
                "AND (track_id = %s OR release_id = %s) "
                "ORDER BY available_at IS NOT NULL, available_at, id")  # open ones (no date) first, on both databases
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, [customer.pk, format_name, track.pk, track.release_id])
-            row = cursor.fetchone()
-        return None if row is None else cast(Entitlement, instance_from_row(Entitlement, row))
+        return read_one(Entitlement, sql, [customer.pk, format_name, track.pk, track.release_id])
 
     def held(self, customer: Customer, *, track: Track | None = None, release: Release | None = None
              ) -> list[tuple[str, int | None, int]]:

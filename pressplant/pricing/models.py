@@ -10,16 +10,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import cast
 
 from django.core.exceptions import ValidationError
-from django.db import connections, models
+from django.db import models
 from django.db.models import F, Q
 
 from pressplant.audio.formats import FORMATS
 from pressplant.catalogue.models import Label, Release, Track
 from pressplant.money import CURRENCY_EXPONENTS, Money, MoneyError
-from pressplant.operations.rows import columns_of, instance_from_row
+from pressplant.operations.rows import columns_of, read_all
 from pressplant.pricing import quote
 
 
@@ -68,9 +67,8 @@ class PriceRuleQuerySet(models.QuerySet["PriceRule"]):
     def candidates(self, release: Release, track: Track | None, currency: str) -> list[PriceRule]:
         """Every rule in `currency` that could price `track` (or `release`, without one): the track's,
         the release's, the label's and the store default."""
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(candidates_sql(), [currency, release.pk, release.label_id, track.pk if track else None])
-            return [cast(PriceRule, instance_from_row(PriceRule, row)) for row in cursor.fetchall()]
+        params = [currency, release.pk, release.label_id, track.pk if track else None]
+        return read_all(PriceRule, candidates_sql(), params)
 
     def rules_for_release(self, release: Release, tracks: Iterable[Track], currency: str) -> ReleaseRules:
         """What rule_for() says of `release` and of each of its `tracks`, read in one query: a track's own

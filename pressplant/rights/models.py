@@ -16,7 +16,7 @@ from django.db import connection, models
 from django.db.models import Q
 
 from pressplant.catalogue.models import Label, Release, Track
-from pressplant.operations.rows import columns_of, instance_from_row
+from pressplant.operations.rows import columns_of, instance_from_row, instances_from_row
 from pressplant.rights import ddex
 from pressplant.rights.split import WHOLE_BP
 
@@ -297,10 +297,9 @@ def agreement_of_label(label_id: int) -> LabelAgreement | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    width = len(LabelAgreement._meta.concrete_fields)
-    agreement = cast(LabelAgreement, instance_from_row(LabelAgreement, row[:width]))
-    agreement.payee = cast(Payee, instance_from_row(Payee, row[width:]))
-    return agreement
+    agreement, payee = instances_from_row((LabelAgreement, Payee), row)
+    agreement.payee = payee
+    return cast(LabelAgreement, agreement)
 
 
 @overload
@@ -328,7 +327,7 @@ def deals_of(release_id: int, track_id: int | None = None, *,
         cursor.execute(f"SELECT {columns_of(Deal, 'd')}, {tier} FROM rights_deal d "  # noqa: S608  (placeholders)
                        f"WHERE {covering} ORDER BY d.id", params)
         rows = cursor.fetchall()
-    deals = [(cast(Deal, instance_from_row(Deal, row[:-1])), row[-1]) for row in rows]
+    deals = [(instance_from_row(Deal, row[:-1]), row[-1]) for row in rows]
     if tiers_of is None:
         return [deal for deal, _ in deals]
     return [(deal, None if minor is None else int(minor)) for deal, minor in deals]
