@@ -23,7 +23,7 @@ from pressplant.pricing.quote import Quote
 from pressplant.pricing.vat import vat_rate
 from pressplant.rights.availability import Status, country_name
 from pressplant.rights.licences import ReleaseRights, Standing
-from pressplant.rights.mechanicals import mechanical_for
+from pressplant.rights.mechanicals import Mechanical, mechanical_for
 from pressplant.rights.models import LabelAgreement, Payee, agreement_of_label, split_rows
 from pressplant.rights.split import (
     WHOLE_BP,
@@ -33,6 +33,7 @@ from pressplant.rights.split import (
     SaleSplit,
     StatutoryMechanical,
     WholesaleDeal,
+    prices_to_ask,
     split_sale,
 )
 
@@ -92,7 +93,7 @@ class Offer:
     floor_note: str
     vat_rate: Decimal
     split: Split | None = None
-    """The split of `price`, when it can be bought for a price."""
+    """The split of `price`, when it can be bought for a price (offers_for, for pages, leaves it None)."""
 
     @property
     def can_buy(self) -> bool:
@@ -150,22 +151,75 @@ def offer_for(item: Track | Release, quote: Quote, territory: str, at: datetime,
     return Offer(standing, quote, quote.price, "", rate, split)
 
 
+def offers_for(item: Track | Release, quotes: list[Quote], territory: str, at: datetime,
+               rights: ReleaseRights | None = None, payees: Payees | None = None) -> list[Offer]:
+    """offer_for() of each of `quotes` (one item's, in one currency: e.g. every format of a track), each
+    price raised to the floor as there, but with no split (`split` None): what a page shows. The item's
+    standing, deal and floor are worked out once for them all."""
+    if not quotes:
+        return []
+    currency = quotes[0].price.currency
+    standing = standing_of(item, territory, at, currency, rights)
+    rate = vat_rate(territory)
+    if standing.availability.is_free:
+        return [Offer(standing, dataclasses.replace(q, price=Money.zero(currency), basis="free download",
+                                                    track_prices=()), Money.zero(currency), "free download", rate)
+                for q in quotes]
+    if not standing.can_buy:
+        return [Offer(standing, q, q.price, "", rate) for q in quotes]
+    try:
+        if payees is None:
+            payees_of(item)  # only to know they sum: the page splits nothing
+    except SplitsDoNotSum:
+        unsplit = dataclasses.replace(standing.availability, status=Status.UNPRICED,
+                                      reason="not on sale yet: its royalty split is being set up")
+        return [Offer(Standing(unsplit, None), q, q.price, "", rate) for q in quotes]
+    terms = _terms(item, currency, territory, at, standing, is_upgrade=False)
+    offers = []
+    for quote, price in zip(quotes, prices_to_ask([q.price for q in quotes], rate, terms.deal,
+                                                  terms.mechanical.rule, terms.durations_ms, terms.year), strict=True):
+        if price == quote.price:
+            offers.append(Offer(standing, quote, price, "", rate))
+            continue
+        note = f"raised to {price.format()}: the least that pays the rights holders"
+        offers.append(Offer(standing, dataclasses.replace(quote, price=price, basis=f"{quote.basis}; {note}"),
+                            price, note, rate))
+    return offers
+
+
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """What one sale of an item is split by, whatever its price: the label's deal, the mechanical and the
+    sale year it is looked up by, and the durations it is counted on."""
+
+    deal: LabelDeal
+    deal_basis: str
+    mechanical: Mechanical
+    year: int
+    durations_ms: list[int]
+
+
+def _terms(item: Track | Release, currency: str, territory: str, at: datetime, standing: Standing,
+           is_upgrade: bool) -> _Terms:
+    release = item.release if isinstance(item, Track) else item
+    tracks = [item] if isinstance(item, Track) else list(item.tracks.all())
+    deal, basis = _label_deal(release, standing, currency, is_upgrade)
+    mechanical = mechanical_for(territory, currency)
+    year = at.year
+    if isinstance(mechanical.rule, StatutoryMechanical):
+        year = min(year, max(mechanical.rule.by_year))  # rates continue until the table has the new year
+    return _Terms(deal, basis, mechanical, year, [t.duration_ms for t in tracks])
+
+
 def split_of(item: Track | Release, price: Money, territory: str, at: datetime, standing: Standing,
              *, is_upgrade: bool = False, payees: Payees | None = None) -> Split:
     """Split `price` (VAT included) paid in `territory` at `at`. An upgrade's difference is shared by the
     label's percentage, never a second wholesale price. Raises PriceBelowFloor when it cannot cover."""
-    release = item.release if isinstance(item, Track) else item
-    tracks = [item] if isinstance(item, Track) else list(item.tracks.all())
-    deal, basis = _label_deal(release, standing, price.currency, is_upgrade)
-    mechanical = mechanical_for(territory, price.currency)
-    rule = mechanical.rule
-    year = at.year
-    if isinstance(rule, StatutoryMechanical):
-        year = min(year, max(rule.by_year))  # rates continue until the table has the new year
+    terms = _terms(item, price.currency, territory, at, standing, is_upgrade)
     payees = payees or payees_of(item)
-    sale = split_sale(price, vat_rate(territory), deal, rule, [t.duration_ms for t in tracks], year,
+    sale = split_sale(price, vat_rate(territory), terms.deal, terms.mechanical.rule, terms.durations_ms, terms.year,
                       payees.basis_points)
-    return Split(sale, payees, mechanical.payee.code, mechanical.payee.name, basis)
+    return Split(sale, payees, terms.mechanical.payee.code, terms.mechanical.payee.name, terms.deal_basis)
 
 
 def _label_deal(release: Release, standing: Standing, currency: str, is_upgrade: bool) -> tuple[LabelDeal, str]:

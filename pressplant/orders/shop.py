@@ -21,7 +21,15 @@ from pressplant.ledger.actions import balance, entries_for
 from pressplant.ledger.models import Entry
 from pressplant.money import Money
 from pressplant.orders.models import Entitlement, Order, OrderLine, SalePart
-from pressplant.orders.sales import UNKNOWN_COUNTRIES, Offer, Payees, SplitsDoNotSum, offer_for, payees_of
+from pressplant.orders.sales import (
+    UNKNOWN_COUNTRIES,
+    Offer,
+    Payees,
+    SplitsDoNotSum,
+    offer_for,
+    offers_for,
+    payees_of,
+)
 from pressplant.pricing.actions import quote_for_release, quote_for_track
 from pressplant.pricing.models import rules_for_release
 from pressplant.pricing.vat import vat_percent
@@ -95,11 +103,11 @@ def release_page_offers(release: Release, tracks: Sequence[Track], shopper: Shop
     rules = rules_for_release(release, tracks, currency)
     sizes = _exact_sizes_by_format(tracks)
     payees = _payees_by_item(release, tracks)
-    whole = [offer_for(release, quote_for_release(release, name, currency, sizes[name], rules.release, tracks),
-                       territory, now, rights, payees[None]) for name in FORMATS]
-    by_track = {track.pk: [offer_for(track, quote_for_track(track, name, currency, sizes[name].get(track.pk),
-                                                            rules.tracks[track.pk]),
-                                     territory, now, rights, payees[track.pk]) for name in FORMATS]
+    whole = offers_for(release, [quote_for_release(release, name, currency, sizes[name], rules.release, tracks)
+                                 for name in FORMATS], territory, now, rights, payees[None])
+    by_track = {track.pk: offers_for(track, [quote_for_track(track, name, currency, sizes[name].get(track.pk),
+                                                             rules.tracks[track.pk]) for name in FORMATS],
+                                     territory, now, rights, payees[track.pk])
                 for track in tracks}
     return ReleaseOffers(whole, by_track)
 

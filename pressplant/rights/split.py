@@ -154,16 +154,61 @@ def split_sale(
     mech = mechanical_royalty(ex_vat, mechanical, track_durations_ms, sale_year)
     margin = ex_vat - label - mech
     if margin.amount_minor < 0:
-        floor = price_floor(vat_rate, deal, mechanical, track_durations_ms, sale_year, price.currency)
-        if floor.amount_minor <= price.amount_minor:  # a rounding hole above the floor: name the next price up
-            floor = price_floor(vat_rate, deal, mechanical, track_durations_ms, sale_year, price.currency, price)
-        raise PriceBelowFloor(price, floor)
+        raise PriceBelowFloor(price, _floor_from(price, vat_rate, deal, mechanical, track_durations_ms, sale_year))
     names = list(payees_bp)
     shares = allocate(label, [payees_bp[name] for name in names])
     split = SaleSplit(price, price - ex_vat, tuple(zip(names, shares, strict=True)), mech, margin)
     assert sum(amount.amount_minor for _, amount in split.parts()) == price.amount_minor
     assert all(amount.amount_minor >= 0 for _, amount in split.parts())
     return split
+
+
+def prices_to_ask(
+    prices: Sequence[Money],
+    vat_rate: Decimal,
+    deal: LabelDeal,
+    mechanical: MechanicalRule,
+    track_durations_ms: Sequence[int],
+    sale_year: int,
+) -> list[Money]:
+    """What split_sale makes of each of ``prices`` (one item's, e.g. in every format): the price where it
+    covers VAT, the label's share and the mechanical, else the floor its PriceBelowFloor names; without
+    splitting any of them, and the floor worked out once for them all.
+
+    Raises what split_sale raises on bad inputs (SplitError, MoneyError)."""
+    known: dict[Money, Money] = {}  # priced per track, every format costs the same
+    floor = None
+    for price in prices:
+        if price in known:
+            continue
+        if not known or price.currency != next(iter(known)).currency or price.amount_minor < 0:
+            _validate_terms(price, vat_rate, deal, mechanical, track_durations_ms)
+        if _margin(price, vat_rate, deal, mechanical, track_durations_ms, sale_year) >= 0:
+            known[price] = price
+            continue
+        if floor is None or floor.currency != price.currency:
+            floor = price_floor(vat_rate, deal, mechanical, track_durations_ms, sale_year, price.currency)
+        known[price] = (floor if floor.amount_minor > price.amount_minor else
+                        _floor_from(price, vat_rate, deal, mechanical, track_durations_ms, sale_year))
+    return [known[price] for price in prices]
+
+
+def _margin(price: Money, vat_rate: Decimal, deal: LabelDeal, mechanical: MechanicalRule,
+            track_durations_ms: Sequence[int], sale_year: int) -> int:
+    """The store's margin, in minor units, left by ``price`` once VAT, the label and the mechanical are paid."""
+    ex_vat = ex_vat_of(price, vat_rate)
+    label = label_share(ex_vat, deal)
+    return (ex_vat - label - mechanical_royalty(ex_vat, mechanical, track_durations_ms, sale_year)).amount_minor
+
+
+def _floor_from(price: Money, vat_rate: Decimal, deal: LabelDeal, mechanical: MechanicalRule,
+                track_durations_ms: Sequence[int], sale_year: int) -> Money:
+    """The least covering price above ``price``, which does not cover: the floor, or past a rounding hole
+    above it, the next price up that covers."""
+    floor = price_floor(vat_rate, deal, mechanical, track_durations_ms, sale_year, price.currency)
+    if floor.amount_minor <= price.amount_minor:
+        floor = price_floor(vat_rate, deal, mechanical, track_durations_ms, sale_year, price.currency, price)
+    return floor
 
 
 def ex_vat_of(price: Money, vat_rate: Decimal) -> Money:
@@ -242,6 +287,18 @@ def _validate(
     track_durations_ms: Sequence[int],
     payees_bp: Mapping[str, int],
 ) -> None:
+    _validate_terms(price, vat_rate, deal, mechanical, track_durations_ms)
+    if not payees_bp or any(bp < 0 for bp in payees_bp.values()) or sum(payees_bp.values()) != WHOLE_BP:
+        raise SplitError(f"payee basis points must be non-negative and sum to {WHOLE_BP}, got {dict(payees_bp)}")
+
+
+def _validate_terms(
+    price: Money,
+    vat_rate: Decimal,
+    deal: LabelDeal,
+    mechanical: MechanicalRule,
+    track_durations_ms: Sequence[int],
+) -> None:
     if price.amount_minor < 0:
         raise SplitError(f"a price cannot be negative: {price.format()}")
     if not Decimal(0) <= vat_rate < Decimal(1):
@@ -263,5 +320,3 @@ def _validate(
             raise MoneyError(f"cannot mix {price.currency} and a {mechanical.minimum_per_track.currency} minimum")
     if rates >= Decimal("0.99"):
         raise SplitError(f"label and mechanical percentages ({rates}) must leave the store room")
-    if not payees_bp or any(bp < 0 for bp in payees_bp.values()) or sum(payees_bp.values()) != WHOLE_BP:
-        raise SplitError(f"payee basis points must be non-negative and sum to {WHOLE_BP}, got {dict(payees_bp)}")

@@ -21,6 +21,7 @@ from pressplant.rights.split import (
     SplitError,
     WholesaleDeal,
     price_floor,
+    prices_to_ask,
     split_sale,
 )
 
@@ -205,6 +206,33 @@ def test_parts_sum_exactly_to_the_price_or_the_floor_is_named(
     assert [name for name, _ in split.payees] == list(payees)
     if isinstance(deal, WholesaleDeal):
         assert split.label == deal.price
+
+
+@settings(max_examples=300, deadline=None)
+@given(sales(), st.lists(st.integers(0, 3_000), min_size=1, max_size=15))
+def test_prices_to_ask_are_what_split_sale_takes_or_names(
+    sale: tuple[Money, Decimal, LabelDeal, MechanicalRule, list[int], int, dict[str, int]], amounts: list[int],
+) -> None:
+    # A page asks this of every format of an item at once (repeated prices, prices in rounding holes).
+    price, vat_rate, deal, mechanical, durations, year, payees = sale
+    prices = [Money(amount, price.currency) for amount in [*amounts, price.amount_minor, *amounts]]
+    asked = prices_to_ask(prices, vat_rate, deal, mechanical, durations, year)
+    for each, answer in zip(prices, asked, strict=True):
+        try:
+            split_sale(each, vat_rate, deal, mechanical, durations, year, payees)
+        except PriceBelowFloor as below:
+            assert answer == below.floor
+        else:
+            assert answer == each
+
+
+def test_prices_to_ask_refuse_what_split_sale_refuses() -> None:
+    with pytest.raises(SplitError):
+        prices_to_ask([gbp(99), gbp(-1)], Decimal("0.20"), SEVENTY, MECHANICAL_UK_PRS, [ms(3, 0)], 2026)
+    with pytest.raises(MoneyError):
+        prices_to_ask([gbp(99), usd(99)], Decimal(0), SEVENTY, MECHANICAL_UK_PRS, [ms(3, 0)], 2026)
+    with pytest.raises(SplitError):
+        prices_to_ask([gbp(99)], Decimal("0.20"), SEVENTY, MECHANICAL_UK_PRS, [], 2026)
 
 
 def test_price_floor_above_a_price_names_the_next_covering_price() -> None:
