@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from pressplant.orders.actions import OrderError, place_order
 from pressplant.orders.models import Entitlement, Order
@@ -21,8 +21,12 @@ from pressplant.storefront.forms import BuyForm
 from pressplant.storefront.pages import render_page, sign_in_first
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def buy(request: HttpRequest) -> HttpResponse:
+    """A Buy button. A visitor's asks by GET (their release page has no form to post): that never buys;
+    it sends them to sign in and back to the release (a buyer already signed in goes back to it)."""
+    if request.method != "POST":
+        return _sign_in_to_buy(request)
     form = BuyForm(request.POST)
     if not form.is_valid():
         if "release" in form.cleaned_data:
@@ -32,8 +36,7 @@ def buy(request: HttpRequest) -> HttpResponse:
     release_url = reverse("storefront:release", kwargs={"release_id": form.cleaned_data["release"]})
     customer = request_customer(request)
     if customer is None:
-        messages.info(request, _("Sign in (or create an account) to buy; you will come back to the release."))
-        return sign_in_first(request, release_url)
+        return _sign_in_first(request, release_url)
     try:
         order = place_order(customer, [form.order_item()], form.cleaned_data["idempotency_key"],
                             detected_country(request))
@@ -50,6 +53,21 @@ def buy(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Thank you! Order %(number)s is paid (%(total)s); download it below.")
                          % {"number": order.pk, "total": order.total.format()})
     return redirect("storefront:library")
+
+
+def _sign_in_to_buy(request: HttpRequest) -> HttpResponse:
+    release = request.GET.get("release", "")
+    if not (release.isascii() and release.isdigit() and 0 < int(release) < 2**31):
+        return HttpResponseBadRequest(_("This is not a purchase the store understands."))
+    release_url = reverse("storefront:release", kwargs={"release_id": int(release)})
+    if request_customer(request) is not None:
+        return HttpResponseRedirect(release_url)
+    return _sign_in_first(request, release_url)
+
+
+def _sign_in_first(request: HttpRequest, release_url: str) -> HttpResponseRedirect:
+    messages.info(request, _("Sign in (or create an account) to buy; you will come back to the release."))
+    return sign_in_first(request, release_url)
 
 
 @require_safe

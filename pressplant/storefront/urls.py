@@ -20,5 +20,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("wallet/", wallet.wallet, name="wallet"),
     path("wallet/top-up/", topup.top_up, name="top_up"),
     path("label/", include("pressplant.storefront.label_urls")),
+    path("language/", views.language, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -15,6 +15,8 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -173,7 +175,11 @@ def release(request: HttpRequest, release_id: int) -> HttpResponse:
     for PRESSPLANT_PAGE_CACHE_SECONDS and sent again to every such visitor from that country in that
     language, without reading the database: making it prices every format of every track, which costs
     many times what sending it again does. Its prices and availability (a takedown too) may be that old;
-    buying checks them again, and a buyer signed in always gets a page made now."""
+    buying checks them again, and a buyer signed in always gets a page made now.
+
+    A visitor cannot buy before signing in, so their page's Buy buttons ask by GET, which sends them to
+    sign in (purchases.buy): it has no form to post, hence no CSRF token or idempotency key, and goes out
+    as kept, byte for byte. A buyer's page has both, written into their slots for each request."""
     customer = request_customer(request)
     shopper = shopper_for(customer, request)
     is_shared = customer is None and not {settings.SESSION_COOKIE_NAME, "messages"} & request.COOKIES.keys()
@@ -184,6 +190,8 @@ def release(request: HttpRequest, release_id: int) -> HttpResponse:
         page = _release_page(request, release_id, shopper, customer)
         if seconds:
             caches["pages"].set(key, page, seconds)
+    if len(page) == 1:  # a visitor's page: nothing of the request's own, and no CSRF cookie made
+        return HttpResponse(page[0])
     own = {_CSRF_SLOT: get_token(request).encode(), _KEY_SLOT: uuid.uuid4().hex.encode()}
     return HttpResponse(b"".join(own[piece] if isinstance(piece, str) else piece for piece in page))
 
@@ -209,9 +217,20 @@ def _release_html(request: HttpRequest, release_id: int, shopper: Shopper, custo
         "currency": shopper.currency,
         "vat_percent": shopper.vat_percent,
         "territory_name": country_name(shopper.territory),
+        "visitor": customer is None,
         "csrf_token": _CSRF_SLOT,
         "idempotency_key": _KEY_SLOT,
     }, customer=customer).content.decode()
+
+
+@require_safe
+def language(request: HttpRequest) -> HttpResponse:
+    """The language picker, posting to Django's set_language: a page of its own, so that the other pages
+    carry no form to post for a visitor, hence no CSRF token (and a kept page the same for every visitor)."""
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("storefront:home")
+    return render_page(request, "storefront/language.html", {"next": next_url})
 
 
 @require_safe

@@ -16,6 +16,7 @@ from django.urls import reverse
 from pressplant.accounts.models import Customer
 from pressplant.audio.formats import FORMATS
 from pressplant.catalogue.models import Artist, Label, Master, Release, Track
+from pressplant.orders.models import Order
 from pressplant.pricing.models import PriceRule
 
 
@@ -69,7 +70,7 @@ def test_the_release_page_shows_every_format_with_size_and_price_and_the_duratio
         assert re.search(r"\d+\.\d MB", row.group()) and re.search(r"\d+\.\d\d GBP", row.group()), row.group()
     assert "estimated" in formats_table  # nothing encoded yet: every size is an estimate
     assert page.count(">0:01<") == 3  # three one-second tracks, as m:ss
-    assert page.count('name="idempotency_key"') == len(FORMATS) + 3
+    assert page.count('action="/buy/"') == len(FORMATS) + 3  # a Buy for every format, and for each track
     assert "Cover of Cache Songs by The Encoders" in page
     assert page.count("<audio controls") == 3 and f'src="/preview/{tracks[0].pk}.mp3"' in page
 
@@ -140,28 +141,73 @@ def test_a_release_page_reads_the_database_as_often_for_twelve_tracks_as_for_two
     assert pages["Short"][0] == pages["Long"][0] <= 12, pages
 
 
-def _track_form_fields(page: str) -> dict[str, str]:
-    form = re.search(r'<form method="post" action="/buy/" class="inline-buy">(.*?)</form>', page, re.S)
-    assert form, "no Buy form for a track"
+def _track_form(page: str, method: str) -> dict[str, str]:
+    """The first track's Buy form: its fields (name -> value)."""
+    form = re.search(rf'<form method="{method}" action="/buy/" class="inline-buy">(.*?)</form>', page, re.S)
+    assert form, f"no Buy form ({method}) for a track"
     return dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.group(1)))
 
 
 @pytest.mark.django_db
-def test_a_visitor_gets_the_kept_page_with_a_fresh_token_and_key_of_their_own(tracks: list[Track]) -> None:
+def test_a_visitor_gets_the_kept_page_as_kept_with_nothing_to_post(tracks: list[Track]) -> None:
     url = reverse("storefront:release", args=[tracks[0].release_id])
     first_visitor, second_visitor = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
-    first = _text(first_visitor.get(url))
+    first = first_visitor.get(url)
     with CaptureQueriesContext(connection) as queries:
-        second = _text(second_visitor.get(url))
+        second = second_visitor.get(url)
     assert len(queries) == 0  # nothing priced again, nothing read
-    first_fields, second_fields = _track_form_fields(first), _track_form_fields(second)
-    assert first_fields["idempotency_key"] != second_fields["idempotency_key"]
-    assert first_fields["csrfmiddlewaretoken"] != second_fields["csrfmiddlewaretoken"]
-    strip = re.compile(r'value="[^"]*"')
-    assert strip.sub("", first) == strip.sub("", second)
-    assert not re.search(r"\n[ \t]", first)  # sent without the template's indentation
-    bought = second_visitor.post(reverse("storefront:buy"), {**second_fields, "format_name": "flac"})
-    assert bought.status_code == 302 and bought["Location"].startswith(reverse("accounts:login"))  # CSRF held
+    assert first.content == second.content  # the same bytes: nothing of either visitor's own in it
+    assert "csrftoken" not in first.cookies and "csrftoken" not in second.cookies
+    page = _text(second)
+    assert 'method="post"' not in page and "csrfmiddlewaretoken" not in page and "idempotency_key" not in page
+    assert not re.search(r"\n[ \t]", page)  # sent without the template's indentation
+    fields = _track_form(page, "get")
+    assert fields == {"release": str(tracks[0].release_id), "track": str(tracks[0].pk)}
+    asked = second_visitor.get(reverse("storefront:buy"), {**fields, "format_name": "flac"})
+    assert asked.status_code == 302 and asked["Location"] == f"{reverse('accounts:login')}?next={url}"
+    signed_in = second_visitor.get(asked["Location"])
+    assert "Sign in (or create an account) to buy" in _text(signed_in)
+    assert not Order.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_buyer_s_page_has_a_token_and_keys_of_each_request_s_own(tracks: list[Track], buyer: Customer) -> None:
+    url = reverse("storefront:release", args=[tracks[0].release_id])
+    signed_in = Client(enforce_csrf_checks=True)
+    signed_in.force_login(buyer.user)
+    first, second = _track_form(_text(signed_in.get(url)), "post"), _track_form(_text(signed_in.get(url)), "post")
+    assert first["idempotency_key"] != second["idempotency_key"]
+    assert first["csrfmiddlewaretoken"] and first["csrfmiddlewaretoken"] != second["csrfmiddlewaretoken"]
+    assert signed_in.get(reverse("storefront:buy"), {"release": tracks[0].release_id})["Location"] == url
+    assert not Order.objects.exists()  # asking by GET never buys
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("release", ["", "x", "-1", "0", "99999999999", "\u0661"])
+def test_a_buy_by_get_without_a_release_is_refused(release: str) -> None:
+    response = Client().get(reverse("storefront:buy"), {"release": release})
+    assert response.status_code == 400 and "not a purchase the store understands" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_language_page_switches_the_language_and_goes_back(tracks: list[Track]) -> None:
+    url = reverse("storefront:release", args=[tracks[0].release_id])
+    visitor = Client(enforce_csrf_checks=True)
+    page = _text(visitor.get(url))
+    link = re.search(r'<a href="(/language/\?next=[^"]+)">Language</a>', page)
+    assert link and html.unescape(link.group(1)) == f"{reverse('storefront:language')}?next={url}"
+    picker = _text(visitor.get(html.unescape(link.group(1))))
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', picker))
+    assert fields["next"] == url
+    switched = visitor.post(reverse("storefront:set_language"), {**fields, "language": "ru"})
+    assert switched.status_code == 302 and switched["Location"] == url
+    assert '<html lang="ru">' in _text(visitor.get(url))
+
+
+@pytest.mark.django_db
+def test_the_language_page_goes_back_only_within_the_store() -> None:
+    picker = _text(Client().get(reverse("storefront:language"), {"next": "https://elsewhere.example/"}))
+    assert re.findall(r'name="next" value="([^"]*)"', picker) == ["/"]
 
 
 @pytest.mark.django_db
