@@ -68,3 +68,52 @@ def test_a_buyer_walks_from_home_to_a_download(store: Store, shots: Path, tmp_pa
         "01 Web Band - Song 1.flac", "02 Web Band - Song 2.flac"]
     assert all((shots / name).stat().st_size > 5_000 for name in
                ("1-wallet.png", "2-home.png", "3-release.png", "4-library.png"))
+
+
+def test_a_visitor_is_asked_to_sign_in_to_buy_and_comes_back_to_the_release(store: Store, shots: Path):
+    """A visitor's release page has no form to post: Buy sends them to sign in, then back to the release,
+    where Buy buys. The language picker is a page of its own and comes back to the page it was asked from."""
+    from playwright.sync_api import expect, sync_playwright
+
+    code = store.cli("vouchers", "create", "--amount", "5.00", "--currency", "GBP").strip()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        signing_up = browser.new_context().new_page()
+        signing_up.goto(store.base + "/accounts/signup/")
+        signing_up.fill("input[name=email]", "visitor@example.com")
+        signing_up.fill("input[name=password]", "a long pass phrase 9")
+        signing_up.select_option("select[name=country]", "GB")
+        signing_up.get_by_role("button", name="Create account").click()
+        signing_up.goto(store.base + "/wallet/")
+        signing_up.fill("input[name=code]", code)
+        signing_up.get_by_role("button", name="Redeem").click()
+        expect(signing_up.locator("strong.balance")).to_have_text("5.00 GBP")
+
+        page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+        page.goto(store.base + "/")
+        page.get_by_role("link", name="Over HTTP").first.click()
+        release_url = page.url
+        assert not [c for c in page.context.cookies() if c["name"] == "csrftoken"]  # nothing to post, no token
+        page.locator("form.inline-buy").first.get_by_role("button", name="Buy").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+        expect(page.locator("ul.messages")).to_contain_text("Sign in (or create an account) to buy")
+        page.screenshot(path=str(shots / "visitor-1-sign-in-to-buy.png"), full_page=True)
+        page.fill("input[name=email]", "visitor@example.com")
+        page.fill("input[name=password]", "a long pass phrase 9")
+        page.locator("main button[type=submit]").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Over HTTP")
+        assert page.url == release_url
+        page.locator("form.inline-buy").first.get_by_role("button", name="Buy").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your library")
+        expect(page.locator("ul.messages")).to_contain_text("Thank you! Order")
+        expect(page.get_by_role("link", name="Download")).to_have_count(1)
+
+        page.goto(release_url)
+        page.get_by_role("link", name="Language").click()
+        page.select_option("select#language", "ru")
+        page.screenshot(path=str(shots / "visitor-2-language.png"), full_page=True)
+        page.get_by_role("button", name="Change").click()
+        expect(page.locator("html")).to_have_attribute("lang", "ru")
+        assert page.url == release_url
+        page.screenshot(path=str(shots / "visitor-3-release-in-russian.png"), full_page=True)
+        browser.close()
