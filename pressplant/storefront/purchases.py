@@ -57,7 +57,7 @@ def buy(request: HttpRequest) -> HttpResponse:
 
 def _sign_in_to_buy(request: HttpRequest) -> HttpResponse:
     release = request.GET.get("release", "")
-    if not (release.isascii() and release.isdigit() and 0 < int(release) < 2**31):
+    if not (release.isascii() and release.isdigit() and len(release) <= 10 and 0 < int(release) < 2**31):
         return HttpResponseBadRequest(_("This is not a purchase the store understands."))
     release_url = reverse("storefront:release", kwargs={"release_id": int(release)})
     if request_customer(request) is not None:

@@ -1,6 +1,7 @@
 """A buyer in a real browser (Debian's Chromium, headless, driven by Playwright): sign up, top up the
-wallet with a voucher, go home -> release -> buy -> library -> download. Screenshots of every step go
-to $PRESSPLANT_ARTIFACTS (CI keeps them) or the test's temporary folder."""
+wallet with a voucher, go home -> release -> buy -> library -> download; and a visitor asked to sign in
+to buy, then changing the language. Screenshots of every step go to $PRESSPLANT_ARTIFACTS (CI keeps them)
+or the test's temporary folder."""
 
 from __future__ import annotations
 
