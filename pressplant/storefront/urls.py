@@ -21,5 +21,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("wallet/top-up/", topup.top_up, name="top_up"),
     path("label/", include("pressplant.storefront.label_urls")),
     path("language/", views.language, name="language"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -233,6 +233,21 @@ def language(request: HttpRequest) -> HttpResponse:
     return render_page(request, "storefront/language.html", {"next": next_url})
 
 
+NOT_FOR_CRAWLERS = ("/buy/", "/search/", "/language/", "/i18n/", "/library/", "/orders/", "/wallet/", "/label/",
+                    "/accounts/", "/payments/", "/download/", "/api/", "/admin/", "/metrics", "/readyz", "/healthz")
+"""What robots.txt asks crawlers to leave alone: a buyer's own pages, the Buy buttons a visitor's page asks
+by GET, search results and the language picker (endless variations of one page), the API and the operator's."""
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """The catalogue (home, lists, releases, covers, previews) is open to crawlers; the rest is not."""
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in NOT_FOR_CRAWLERS)]
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @require_safe
 def cover(request: HttpRequest, release_id: int) -> FileResponse:
     shown = get_object_or_404(Release.objects.on_sale(), pk=release_id)

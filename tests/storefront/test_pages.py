@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import urllib.robotparser
 from typing import Any
 
 import pytest
@@ -247,3 +248,27 @@ def test_a_release_taken_off_sale_is_gone_for_buyers_at_once_and_for_visitors_wh
     assert "Cache Songs" in _text(Client().get(url))  # kept for visitors a while; buying it is refused
     settings.PRESSPLANT_PAGE_CACHE_SECONDS = 0
     assert Client().get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_robots_txt_opens_the_catalogue_to_crawlers_and_nothing_else(tracks: list[Track]) -> None:
+    response = Client().get("/robots.txt")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    robots = urllib.robotparser.RobotFileParser()
+    robots.parse(response.content.decode().splitlines())
+    release = tracks[0].release
+    assert release.label is not None
+    open_paths = [reverse("storefront:home"), reverse("storefront:release", args=[release.pk]),
+                  reverse("storefront:artists"), reverse("storefront:label", args=[release.label.pk]),
+                  reverse("storefront:cover", args=[release.pk]), reverse("preview", args=[tracks[0].pk])]
+    closed_paths = [f"{reverse('storefront:buy')}?release={release.pk}&track={tracks[0].pk}",
+                    f"{reverse('storefront:search')}?q=cache", f"{reverse('storefront:language')}?next=/",
+                    reverse("storefront:set_language"), reverse("storefront:library"),
+                    reverse("storefront:receipt", args=[1]), reverse("storefront:wallet"),
+                    reverse("storefront:top_up"), reverse("storefront:label_home"), reverse("accounts:login"),
+                    reverse("download", args=["token"]), "/api/v1/releases", "/admin/", reverse("metrics")]
+    for path in open_paths:
+        assert robots.can_fetch("AnyBot", f"http://testserver{path}"), path
+        assert Client().get(path).status_code == 200, path
+    for path in closed_paths:
+        assert not robots.can_fetch("AnyBot", f"http://testserver{path}"), path
