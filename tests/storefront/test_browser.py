@@ -10,6 +10,7 @@ import os
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,23 +29,30 @@ def shots(tmp_path: Path) -> Path:
     return folder
 
 
+def _sign_up_and_top_up(page: Any, store: Store, email: str, amount: str) -> None:
+    """Create an account in the GB store on `page` and redeem a voucher of `amount` GBP into its wallet."""
+    from playwright.sync_api import expect
+
+    code = store.cli("vouchers", "create", "--amount", amount, "--currency", "GBP").strip()
+    page.goto(store.base + "/accounts/signup/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", "a long pass phrase 9")
+    page.select_option("select[name=country]", "GB")
+    page.get_by_role("button", name="Create account").click()
+    page.goto(store.base + "/wallet/")
+    page.fill("input[name=code]", code)
+    page.get_by_role("button", name="Redeem").click()
+    expect(page.locator("strong.balance")).to_have_text(f"{amount} GBP")
+
+
 def test_a_buyer_walks_from_home_to_a_download(store: Store, shots: Path, tmp_path: Path):
     from playwright.sync_api import expect, sync_playwright
 
-    code = store.cli("vouchers", "create", "--amount", "20.00", "--currency", "GBP").strip()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_context(accept_downloads=True, viewport={"width": 1200, "height": 900}).new_page()
 
-        page.goto(store.base + "/accounts/signup/")
-        page.fill("input[name=email]", "browser@example.com")
-        page.fill("input[name=password]", "a long pass phrase 9")
-        page.select_option("select[name=country]", "GB")
-        page.get_by_role("button", name="Create account").click()
-        page.goto(store.base + "/wallet/")
-        page.fill("input[name=code]", code)
-        page.get_by_role("button", name="Redeem").click()
-        expect(page.locator("strong.balance")).to_have_text("20.00 GBP")
+        _sign_up_and_top_up(page, store, "browser@example.com", "20.00")
         page.screenshot(path=str(shots / "1-wallet.png"), full_page=True)
 
         page.goto(store.base + "/")
@@ -76,19 +84,9 @@ def test_a_visitor_is_asked_to_sign_in_to_buy_and_comes_back_to_the_release(stor
     where Buy buys. The language picker is a page of its own and comes back to the page it was asked from."""
     from playwright.sync_api import expect, sync_playwright
 
-    code = store.cli("vouchers", "create", "--amount", "5.00", "--currency", "GBP").strip()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        signing_up = browser.new_context().new_page()
-        signing_up.goto(store.base + "/accounts/signup/")
-        signing_up.fill("input[name=email]", "visitor@example.com")
-        signing_up.fill("input[name=password]", "a long pass phrase 9")
-        signing_up.select_option("select[name=country]", "GB")
-        signing_up.get_by_role("button", name="Create account").click()
-        signing_up.goto(store.base + "/wallet/")
-        signing_up.fill("input[name=code]", code)
-        signing_up.get_by_role("button", name="Redeem").click()
-        expect(signing_up.locator("strong.balance")).to_have_text("5.00 GBP")
+        _sign_up_and_top_up(browser.new_context().new_page(), store, "visitor@example.com", "5.00")
 
         page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
         page.goto(store.base + "/")
